@@ -1,0 +1,63 @@
+package io.cnnlab.backend;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * One place that prepares ND4J/DL4J for cnnlab: float32 everywhere and DL4J's oneDNN layer helpers
+ * switched on (see {@link org.nd4j.nativeblas.Nd4jCpu} for why a property alone is not enough).
+ * Call {@link #configure()} before building any network.
+ */
+public final class Backend {
+    /** DL4J reads this at every helper creation; its default "true" disables all layer helpers. */
+    public static final String HELPERS_DISABLE_PROPERTY = "org.eclipse.deeplearning4j.helpers.disable";
+
+    private static volatile boolean configured;
+
+    private Backend() {
+    }
+
+    public static synchronized void configure() {
+        if (configured) {
+            return;
+        }
+        if (System.getProperty(HELPERS_DISABLE_PROPERTY) == null) {
+            System.setProperty(HELPERS_DISABLE_PROPERTY, "false");
+        }
+        Nd4j.setDefaultDataTypes(DataType.FLOAT, DataType.FLOAT);
+        configured = true;
+    }
+
+    /** "CPU" or "CUDA", as ND4J reports it. */
+    public static String name() {
+        configure();
+        return Nd4j.getExecutioner().getEnvironmentInformation().getProperty("backend", "unknown");
+    }
+
+    /** Backend name plus the native build in use, e.g. "CPU (nd4j-native linux-x86_64-onednn-avx2, 2 OpenMP threads)". */
+    public static String describe() {
+        String backend = name();
+        String build = System.getProperty("org.bytedeco.javacpp.platform.extension", "");
+        StringBuilder sb = new StringBuilder(backend);
+        if ("CPU".equalsIgnoreCase(backend)) {
+            sb.append(" (nd4j-native ").append(nativeClassifier()).append(", ")
+              .append(Nd4j.getEnvironment().maxMasterThreads()).append(" OpenMP threads)");
+        } else if (!build.isEmpty()) {
+            sb.append(" (").append(build).append(')');
+        }
+        return sb.toString();
+    }
+
+    /** The classifier of the nd4j-native jar on the class path, found from the native library's resource path. */
+    public static String nativeClassifier() {
+        String[] candidates = {"linux-x86_64-onednn-avx512", "linux-x86_64-onednn-avx2", "linux-x86_64-onednn",
+            "linux-x86_64-avx512", "linux-x86_64-avx2", "linux-x86_64"};
+        ClassLoader cl = Backend.class.getClassLoader();
+        for (String c : candidates) {
+            if (cl.getResource("org/nd4j/linalg/cpu/nativecpu/bindings/" + c + "/libjnind4jcpu.so") != null) {
+                return c;
+            }
+        }
+        return "unknown";
+    }
+}

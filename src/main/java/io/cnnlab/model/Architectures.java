@@ -1,0 +1,57 @@
+package io.cnnlab.model;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/** The command line's architecture names, in the notebook's order, each mapped to a fresh builder. */
+public final class Architectures {
+
+    /** One registered architecture: its CLI name, the notebook class it reproduces, a one-line design. */
+    public record Entry(String name, String notebookClass, String design, Supplier<NotebookModel<?>> builder) {
+        public NotebookModel<?> create() {
+            return builder.get();
+        }
+    }
+
+    private static final Map<String, Entry> ENTRIES = new LinkedHashMap<>();
+
+    static {
+        register("net", "Net", "conv 3-16, conv 16-8, fc 512-32-k, tanh", Net::new);
+        register("width", "NetWidth(32)", "conv 3-32, conv 32-16, fc 1024-32-k, tanh", NetWidth::new);
+        register("dropout", "NetDropout(32)", "width + channel dropout p=0.4 after each conv block", NetDropout::new);
+        register("batchnorm", "NetBatchNormalization(32)", "width with conv(no bias)-BN-tanh blocks", NetBatchNorm::new);
+        register("skip", "NetSkip(32)", "3 relu convs, the third with a skip add, fc 256-32-k", NetSkip::new);
+        register("resdeep", "NetResDeep(32, 10)", "conv 3-32 + 10 independent ResBlocks, fc 2048-32-k", NetResDeep::new);
+        register("project", "NetWidthProject(32)", "width + 1x1 conv 16-16", NetWidthProject::new);
+        register("embed", "NetWidthEmbed(32)", "width + 1x1 conv 16-8, fc 512-32-k", NetWidthEmbed::new);
+        register("bottleneck", "bottleneck snippet", "resdeep with 1x1-3x3-1x1 bottleneck blocks 32-8-8-32",
+                NetResBottleneck::new);
+    }
+
+    private Architectures() {
+    }
+
+    private static void register(String name, String notebookClass, String design, Supplier<NotebookModel<?>> b) {
+        ENTRIES.put(name, new Entry(name, notebookClass, design, b));
+    }
+
+    public static List<Entry> all() {
+        return List.copyOf(ENTRIES.values());
+    }
+
+    public static List<String> names() {
+        return List.copyOf(ENTRIES.keySet());
+    }
+
+    /** The entry for {@code name}, or an {@link IllegalArgumentException} that lists the valid names. */
+    public static Entry get(String name) {
+        Entry e = ENTRIES.get(name);
+        if (e == null) {
+            throw new IllegalArgumentException("unknown architecture '" + name + "'; choose one of "
+                    + String.join(", ", ENTRIES.keySet()));
+        }
+        return e;
+    }
+}

@@ -1,0 +1,168 @@
+package io.cnnlab.model;
+
+import io.cnnlab.backend.Backend;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.WorkspaceMode;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.config.Sgd;
+
+import java.util.Random;
+
+/**
+ * Base of every notebook architecture, in the style of deeplearning4j-zoo's models: a builder that
+ * holds the notebook's parameters with their defaults, {@link #graphBuilder()} for callers who want
+ * to extend the graph, and {@link #conf()} for the finished configuration. The input is always
+ * {@code InputType.convolutional(32, 32, 3)} so DL4J infers every {@code nIn}.
+ *
+ * @param <T> the concrete model, so that setters chain
+ */
+public abstract class NotebookModel<T extends NotebookModel<T>> {
+    public static final String INPUT = "input";
+    public static final int HEIGHT = 32;
+    public static final int WIDTH = 32;
+    public static final int CHANNELS = 3;
+
+    protected int numClasses = 2;
+    protected int nCh1;
+    protected long seed = 42;
+    protected IUpdater updater = new Sgd(1e-2);
+    protected DataType dataType = DataType.FLOAT;
+
+    protected NotebookModel(int defaultNCh1) {
+        this.nCh1 = defaultNCh1;
+    }
+
+    @SuppressWarnings("unchecked")
+    protected T self() {
+        return (T) this;
+    }
+
+    /** Width of the first convolution (the notebook's {@code n_ch1}); later layers derive theirs from it. */
+    public T nCh1(int nCh1) {
+        this.nCh1 = nCh1;
+        return self();
+    }
+
+    public T numClasses(int numClasses) {
+        this.numClasses = numClasses;
+        return self();
+    }
+
+    public T seed(long seed) {
+        this.seed = seed;
+        return self();
+    }
+
+    public T updater(IUpdater updater) {
+        this.updater = updater;
+        return self();
+    }
+
+    /** FLOAT by default (DL4J's oneDNN helpers are float-only); DOUBLE for gradient checks. */
+    public T dataType(DataType dataType) {
+        this.dataType = dataType;
+        return self();
+    }
+
+    public int nCh1() {
+        return nCh1;
+    }
+
+    public int numClasses() {
+        return numClasses;
+    }
+
+    /** Adds the architecture's vertices after {@link #INPUT} and returns the name of the output layer. */
+    protected abstract String addLayers(GraphBuilder g);
+
+    /** Architecture-specific checks, run by {@link #validate()}. */
+    protected void validateSpecific() {
+        requireDivisible(2);
+    }
+
+    protected void requireDivisible(int d) {
+        if (nCh1 % d != 0) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ": nCh1 must be divisible by " + d
+                    + " (its later layers use nCh1/" + d + " channels), got " + nCh1);
+        }
+    }
+
+    public final void validate() {
+        if (numClasses < 2) {
+            throw new IllegalArgumentException("numClasses must be at least 2, got " + numClasses);
+        }
+        if (nCh1 < 1) {
+            throw new IllegalArgumentException("nCh1 must be positive, got " + nCh1);
+        }
+        if (updater == null) {
+            throw new IllegalArgumentException("updater must not be null");
+        }
+        validateSpecific();
+    }
+
+    /** A fresh graph builder holding this architecture; add vertices to it to extend the design. */
+    public GraphBuilder graphBuilder() {
+        validate();
+        Backend.configure();
+        GraphBuilder g = new NeuralNetConfiguration.Builder()
+                .seed(seed)
+                .updater(updater)
+                .weightInit(new TorchDefaultInit())
+                .dataType(dataType)
+                .convolutionMode(ConvolutionMode.Truncate)
+                .trainingWorkspaceMode(WorkspaceMode.ENABLED)
+                .inferenceWorkspaceMode(WorkspaceMode.ENABLED)
+                .graphBuilder()
+                .addInputs(INPUT)
+                .setInputTypes(InputType.convolutional(HEIGHT, WIDTH, CHANNELS));
+        g.setOutputs(addLayers(g));
+        return g;
+    }
+
+    /** The validated configuration: embed it, serialise it ({@code toJson()}), or build a network from it. */
+    public ComputationGraphConfiguration conf() {
+        return graphBuilder().build();
+    }
+
+    /**
+     * A network with freshly initialised parameters: weights as configured, biases uniform in
+     * ±1/sqrt(fan_in) as PyTorch does (DL4J can only start biases at a constant).
+     */
+    public ComputationGraph init() {
+        ComputationGraph graph = new ComputationGraph(conf());
+        graph.init();
+        initBiasesLikeTorch(graph, seed);
+        return graph;
+    }
+
+    /** Sets every convolution and dense bias to U(±1/sqrt(fan_in)), drawn from a generator seeded by {@code seed}. */
+    public static void initBiasesLikeTorch(ComputationGraph graph, long seed) {
+        Random rng = new Random(seed ^ 0x5DEECE66DL);
+        for (Layer layer : graph.getLayers()) {
+            INDArray bias = layer.paramTable().get("b");
+            if (bias == null || !(layer.conf().getLayer() instanceof FeedForwardLayer ff)) {
+                continue;
+            }
+            double fanIn = ff.getNIn();
+            if (ff instanceof ConvolutionLayer c) {
+                fanIn *= (double) c.getKernelSize()[0] * c.getKernelSize()[1];
+            }
+            double bound = 1.0 / Math.sqrt(fanIn);
+            double[] values = new double[(int) bias.length()];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = (rng.nextDouble() * 2 - 1) * bound;
+            }
+            bias.assign(org.nd4j.linalg.factory.Nd4j.create(values, bias.shape()).castTo(bias.dataType()));
+        }
+    }
+}

@@ -1,0 +1,36 @@
+package io.cnnlab.model;
+
+import org.deeplearning4j.nn.weights.IWeightInit;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * PyTorch's default initialisation of {@code nn.Conv2d} and {@code nn.Linear} weights:
+ * {@code kaiming_uniform_(a=sqrt(5))}, which is uniform in ±1/sqrt(fan_in). None of DL4J's built-in
+ * schemes has that bound (LECUN_UNIFORM is ±3/sqrt(fan_in), VAR_SCALING_UNIFORM_FAN_IN ±sqrt(3/fan_in)).
+ * DL4J computes fan_in as PyTorch does: nIn * kH * kW for convolutions, nIn for dense layers.
+ */
+public final class TorchDefaultInit implements IWeightInit {
+
+    @Override
+    public INDArray init(double fanIn, double fanOut, long[] shape, char order, INDArray paramView) {
+        double bound = 1.0 / Math.sqrt(fanIn);
+        Nd4j.rand(paramView, Nd4j.getDistributions().createUniform(-bound, bound));
+        return paramView.reshape(order, shape);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof TorchDefaultInit;
+    }
+
+    @Override
+    public int hashCode() {
+        return TorchDefaultInit.class.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "TorchDefaultInit()";
+    }
+}
