@@ -1,0 +1,109 @@
+package io.cnnlab.cli;
+
+import io.cnnlab.backend.Backend;
+import io.cnnlab.data.CifarData;
+import io.cnnlab.data.DataSources;
+import io.cnnlab.train.TrainConfig;
+import io.cnnlab.train.Trainer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code cnnlab train}: one architecture, one seed, the notebook's training loop. */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Train one architecture and report train/val accuracy like the notebook.",
+            "Settings come from, in order of precedence: these flags, --profile, the architecture's "
+                + "bundled profile (profiles/<arch>.yaml), the notebook's defaults."})
+public final class TrainCommand implements Callable<Integer> {
+
+    /** The options every command that trains shares. */
+    static final class TrainOptions {
+        @Option(names = "--arch", description = "Architecture (see 'cnnlab archs'); default net.")
+        String arch;
+        @Option(names = "--dataset", description = "cifar2 (airplane, bird), cifar10, or class names a,b,...; default cifar2.")
+        String dataset;
+        @Option(names = "--epochs", description = "Epochs; default 100.")
+        Integer epochs;
+        @Option(names = "--batch-size", description = "Minibatch size; default 64.")
+        Integer batchSize;
+        @Option(names = "--lr", description = "SGD learning rate; default 0.01 (resdeep 0.001).")
+        Double learningRate;
+        @Option(names = "--seed", description = "Random seed for initialisation and shuffling; default 42.")
+        Long seed;
+        @Option(names = "--data", paramLabel = "PATH|URL",
+                description = "CIFAR-10 binary tarball or folder, image tree (folder, .tar.gz, .zip) or URL; "
+                        + "default $CNNLAB_DATA, else the official download.")
+        String data;
+        @Option(names = "--profile", paramLabel = "FILE|NAME", description = "YAML profile with these settings.")
+        String profile;
+
+        /** Merges flags over --profile over the arch's bundled profile over the notebook's defaults. */
+        Map<String, Object> settings() {
+            Map<String, Object> s = new HashMap<>(Map.of("arch", "net", "dataset", "cifar2", "epochs", 100,
+                    "batchSize", 64, "learningRate", 1e-2, "seed", 42L));
+            Map<String, Object> fromProfile = profile == null ? Map.of() : Profiles.load(profile);
+            String archName = arch != null ? arch : (String) fromProfile.getOrDefault("arch", "net");
+            Map<String, Object> archProfile = Profiles.bundled(archName);
+            if (archProfile != null) {
+                s.putAll(archProfile);
+            }
+            s.putAll(fromProfile);
+            putIfSet(s, "arch", arch);
+            putIfSet(s, "dataset", dataset);
+            putIfSet(s, "epochs", epochs);
+            putIfSet(s, "batchSize", batchSize);
+            putIfSet(s, "learningRate", learningRate);
+            putIfSet(s, "seed", seed);
+            putIfSet(s, "data", data);
+            return s;
+        }
+
+        private static void putIfSet(Map<String, Object> s, String key, Object value) {
+            if (value != null) {
+                s.put(key, value);
+            }
+        }
+    }
+
+    @picocli.CommandLine.Mixin
+    TrainOptions options = new TrainOptions();
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Run folder; default runs/<arch>-<dataset>-<time>.")
+    Path out;
+
+    @Option(names = "--no-nan-guard", description = "Keep training when the loss becomes NaN or infinite.")
+    boolean noNanGuard;
+
+    @Override
+    public Integer call() {
+        Map<String, Object> s = options.settings();
+        String arch = (String) s.get("arch");
+        String dataset = (String) s.get("dataset");
+        Path outDir = out != null ? out : s.containsKey("out") ? Path.of((String) s.get("out"))
+                : Path.of("runs", arch + "-" + dataset.replace(',', '_') + "-"
+                        + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        TrainConfig cfg = new TrainConfig(arch, dataset, (Integer) s.get("epochs"), (Integer) s.get("batchSize"),
+                (Double) s.get("learningRate"), (Long) s.get("seed"), (String) s.get("data"), outDir, !noNanGuard);
+        var classes = CifarData.classesOf(cfg.dataset());
+        Trainer.prepareOut(outDir);
+
+        DataSources sources = new DataSources(DataSources.defaultHome());
+        DataSources.Loaded loaded = sources.load(DataSources.resolveSpec(cfg.data()));
+        CifarData data = loaded.data().select(classes);
+        System.out.printf("cnnlab: %s on %s: %,d train / %,d val images from %s (%s in %.2f s)%n", cfg.arch(),
+                cfg.dataset(), data.train().size(), data.test().size(), loaded.source(),
+                loaded.fromCache() ? "cached" : "decoded", loaded.seconds());
+        System.out.printf("cnnlab: %d epochs, batch %d, SGD lr %s, seed %d, backend %s%n", cfg.epochs(),
+                cfg.batchSize(), cfg.learningRate(), cfg.seed(), Backend.describe());
+
+        new Trainer(System.out).train(cfg, data, loaded.source(), loaded.seconds());
+        System.out.println("cnnlab: wrote " + outDir.resolve("model.zip") + ", model.json and metrics.json");
+        return 0;
+    }
+}

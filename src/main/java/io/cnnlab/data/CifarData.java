@@ -1,0 +1,93 @@
+package io.cnnlab.data;
+
+import io.cnnlab.UserException;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** The train and test (the notebook's "val") parts of a CIFAR-style data set, sharing one class list. */
+public record CifarData(LabeledImages train, LabeledImages test) {
+    /** CIFAR-10's classes in label order 0-9 (also their sorted folder names). */
+    public static final List<String> CIFAR10_CLASSES = List.of(
+            "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck");
+    /** The notebook's CIFAR-2: airplane -> 0, bird -> 1. */
+    public static final List<String> CIFAR2_CLASSES = List.of("airplane", "bird");
+
+    public CifarData {
+        if (!train.classNames().equals(test.classNames())) {
+            throw new IllegalArgumentException("train and test class lists differ");
+        }
+    }
+
+    public List<String> classNames() {
+        return train.classNames();
+    }
+
+    /**
+     * The class list a dataset name stands for: {@code cifar10}, {@code cifar2}, or a comma-separated
+     * list of class names (labelled in the order given).
+     */
+    public static List<String> classesOf(String dataset) {
+        if (dataset == null || dataset.isBlank()) {
+            throw new UserException("no dataset given; use cifar10, cifar2 or a comma-separated list of class names");
+        }
+        switch (dataset.trim().toLowerCase()) {
+            case "cifar10":
+                return CIFAR10_CLASSES;
+            case "cifar2":
+                return CIFAR2_CLASSES;
+            default:
+                List<String> names = new ArrayList<>();
+                for (String s : dataset.split(",")) {
+                    if (!s.isBlank() && !names.contains(s.trim())) {
+                        names.add(s.trim());
+                    }
+                }
+                if (names.size() < 2) {
+                    throw new UserException("unknown dataset '" + dataset
+                            + "'; use cifar10, cifar2 or a comma-separated list of at least two class names");
+                }
+                return names;
+        }
+    }
+
+    /** The subset holding only {@code classes}, relabelled 0..k-1 in the order given. */
+    public CifarData select(List<String> classes) {
+        if (classes.equals(classNames())) {
+            return this;
+        }
+        for (String c : classes) {
+            if (!classNames().contains(c)) {
+                throw new UserException("the data has no class '" + c + "' (it has " + String.join(", ", classNames())
+                        + "); check the dataset name or the data's folders");
+            }
+        }
+        return new CifarData(select(train, classes), select(test, classes));
+    }
+
+    private static LabeledImages select(LabeledImages in, List<String> classes) {
+        int[] map = new int[in.numClasses()];
+        java.util.Arrays.fill(map, -1);
+        for (int k = 0; k < classes.size(); k++) {
+            map[in.classNames().indexOf(classes.get(k))] = k;
+        }
+        int n = 0;
+        for (int i = 0; i < in.size(); i++) {
+            if (map[in.label(i)] >= 0) {
+                n++;
+            }
+        }
+        byte[] pixels = new byte[n * LabeledImages.IMAGE_BYTES];
+        byte[] labels = new byte[n];
+        int j = 0;
+        for (int i = 0; i < in.size(); i++) {
+            int m = map[in.label(i)];
+            if (m >= 0) {
+                System.arraycopy(in.pixels(), i * LabeledImages.IMAGE_BYTES, pixels, j * LabeledImages.IMAGE_BYTES,
+                        LabeledImages.IMAGE_BYTES);
+                labels[j++] = (byte) m;
+            }
+        }
+        return new LabeledImages(pixels, labels, classes);
+    }
+}
