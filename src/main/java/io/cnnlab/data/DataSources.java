@@ -37,9 +37,18 @@ public final class DataSources {
     }
 
     private final Path home;
+    private final String officialUrl;
+    private final String officialMd5;
 
     public DataSources(Path home) {
+        this(home, OFFICIAL_URL, OFFICIAL_MD5);
+    }
+
+    /** With another URL standing for the official release (a mirror; or a test server). */
+    public DataSources(Path home, String officialUrl, String officialMd5) {
         this.home = home;
+        this.officialUrl = officialUrl;
+        this.officialMd5 = officialMd5;
     }
 
     /** The cache folder: {@code CNNLAB_HOME}, else system property {@code cnnlab.home}, else {@code ~/.cnnlab}. */
@@ -100,8 +109,8 @@ public final class DataSources {
                 throw new UserException("malformed URL '" + spec + "'");
             }
             String name = Path.of(uri.getPath()).getFileName() == null ? "download" : Path.of(uri.getPath()).getFileName().toString();
-            boolean official = spec.equals(OFFICIAL_URL);
-            Path file = Downloader.fetch(uri, home.resolve("downloads").resolve(name), official ? OFFICIAL_MD5 : null);
+            boolean official = spec.equals(officialUrl);
+            Path file = Downloader.fetch(uri, home.resolve("downloads").resolve(name), official ? officialMd5 : null);
             if (official) {
                 return SafeExtractor.extractTarGz(file, home.resolve("cifar-10-binary"), ArchiveEntries.Limits.DEFAULT)
                         .resolve("cifar-10-batches-bin");

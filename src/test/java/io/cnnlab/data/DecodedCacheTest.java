@@ -1,0 +1,53 @@
+package io.cnnlab.data;
+
+import io.cnnlab.testing.TestImages;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class DecodedCacheTest {
+
+    @Test
+    void roundTripsAndRejectsStaleOrCorruptFiles(@TempDir Path tmp) throws Exception {
+        CifarData data = DataSources.decode(TestImages.binaryRelease(tmp.resolve("src")));
+        Path file = tmp.resolve("cache/decoded.bin");
+        DecodedCache.save(data, "key-1", file);
+
+        CifarData back = DecodedCache.load(file, "key-1").orElseThrow();
+        assertArrayEquals(data.train().pixels(), back.train().pixels());
+        assertArrayEquals(data.test().labels(), back.test().labels());
+
+        assertFalse(DecodedCache.load(file, "key-2").isPresent(), "another source's cache is stale");
+        assertFalse(Files.exists(file), "and is deleted");
+
+        DecodedCache.save(data, "key-1", file);
+        byte[] bytes = Files.readAllBytes(file);
+        bytes[bytes.length / 2] ^= 1;
+        Files.write(file, bytes);
+        assertFalse(DecodedCache.load(file, "key-1").isPresent(), "a flipped bit fails the checksum");
+
+        DecodedCache.save(data, "key-1", file);
+        byte[] whole = Files.readAllBytes(file);
+        Files.write(file, java.util.Arrays.copyOf(whole, whole.length - 9));
+        assertFalse(DecodedCache.load(file, "key-1").isPresent(), "a truncated cache is not used");
+    }
+
+    @Test
+    void changedSourceIsDecodedAgain(@TempDir Path tmp) throws Exception {
+        Path src = TestImages.binaryRelease(tmp.resolve("src"));
+        DataSources sources = new DataSources(tmp.resolve("home"));
+        assertFalse(sources.load(src.toString()).fromCache());
+        assertTrue(sources.load(src.toString()).fromCache());
+        Files.write(src.resolve("test_batch.bin"), TestImages.binaryBatch(1, 1));
+        Files.setLastModifiedTime(src.resolve("test_batch.bin"), java.nio.file.attribute.FileTime.fromMillis(1));
+        DataSources.Loaded again = sources.load(src.toString());
+        assertFalse(again.fromCache());
+        assertArrayEquals(new byte[] {1, 1}, again.data().test().labels());
+    }
+}
