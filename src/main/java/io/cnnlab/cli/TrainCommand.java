@@ -91,11 +91,9 @@ public final class TrainCommand implements Callable<Integer> {
         TrainConfig cfg = new TrainConfig(arch, dataset, (Integer) s.get("epochs"), (Integer) s.get("batchSize"),
                 (Double) s.get("learningRate"), (Long) s.get("seed"), (String) s.get("data"), outDir, !noNanGuard);
         var classes = CifarData.classesOf(cfg.dataset());
-        Trainer.prepareOut(outDir);
-
-        DataSources sources = new DataSources(DataSources.defaultHome());
-        DataSources.Loaded loaded = sources.load(DataSources.resolveSpec(cfg.data()));
+        DataSources.Loaded loaded = new DataSources(DataSources.defaultHome()).load(DataSources.resolveSpec(cfg.data()));
         CifarData data = loaded.data().select(classes);
+        Trainer.prepareOut(outDir);
         System.out.printf("cnnlab: %s on %s: %,d train / %,d val images from %s (%s in %.2f s)%n", cfg.arch(),
                 cfg.dataset(), data.train().size(), data.test().size(), loaded.source(),
                 loaded.fromCache() ? "cached" : "decoded", loaded.seconds());

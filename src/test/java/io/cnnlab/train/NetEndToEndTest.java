@@ -1,0 +1,87 @@
+package io.cnnlab.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.cnnlab.data.CifarData;
+import io.cnnlab.data.InMemoryIterator;
+import io.cnnlab.data.Normalization;
+import io.cnnlab.testing.RealData;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
+import org.deeplearning4j.nn.layers.mkldnn.MKLDNNConvHelper;
+import org.deeplearning4j.util.ModelSerializer;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The notebook's baseline, end to end on the real CIFAR-2: 5 epochs of Net. */
+class NetEndToEndTest {
+    @TempDir
+    static Path out;
+    static Trainer.Result result;
+    static String log;
+
+    @BeforeAll
+    static void train() {
+        CifarData data = RealData.cifar2();
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        TrainConfig cfg = new TrainConfig("net", "cifar2", 5, 64, 1e-2, 42, null, out, true);
+        result = new Trainer(new PrintStream(buf, true)).train(cfg, data, "test", 0);
+        log = buf.toString();
+        System.out.print(log);
+    }
+
+    @Test
+    void reachesTheNotebooksLevelQuickly() {
+        assertTrue(result.metrics().valAccuracy() >= 0.80, "val accuracy " + result.metrics().valAccuracy());
+        assertEquals(18_090, result.metrics().trainableParams());
+        assertEquals(5, result.metrics().trainLoss().size());
+        assertTrue(result.metrics().trainLoss().get(4) < result.metrics().trainLoss().get(0), "loss falls");
+    }
+
+    @Test
+    void logsLikeTheNotebook() {
+        assertTrue(log.matches("(?s)\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{6} Epoch 1, Training loss 0\\.\\d+\\R.*"), log);
+        assertTrue(log.contains(" Epoch 5, Training loss "), log);
+        assertTrue(log.matches("(?s).*Accuracy train: 0\\.\\d\\d\\RAccuracy val: 0\\.\\d\\d\\R"), log);
+    }
+
+    @Test
+    void convolutionsRunOnOneDnn() {
+        for (var layer : result.graph().getLayers()) {
+            if (layer instanceof ConvolutionLayer conv) {
+                assertInstanceOf(MKLDNNConvHelper.class, conv.getHelper(), layer.conf().getLayer().getLayerName());
+            }
+        }
+    }
+
+    @Test
+    void writesMetricsAndAModelThatReloadsToIdenticalOutputs() throws Exception {
+        JsonNode m = Trainer.JSON.readTree(out.resolve("metrics.json").toFile());
+        for (String key : new String[] {"arch", "dataset", "epochs", "batchSize", "learningRate", "seed",
+            "trainableParams", "trainLoss", "epochSeconds", "trainAccuracy", "valAccuracy", "backend", "dl4jVersion"}) {
+            assertTrue(m.has(key), "metrics.json lacks " + key);
+        }
+        assertEquals(18_090, m.get("trainableParams").asLong());
+        assertEquals(5, m.get("epochSeconds").size());
+        assertEquals("1.0.0-M2.1", m.get("dl4jVersion").asText());
+        assertEquals(result.metrics().valAccuracy(), m.get("valAccuracy").asDouble());
+
+        ComputationGraph reloaded = ModelSerializer.restoreComputationGraph(out.resolve("model.zip").toFile(), true);
+        INDArray x = InMemoryIterator.inOrder(RealData.cifar2().test(), Normalization.CIFAR, 200).next().getFeatures();
+        assertEquals(result.graph().outputSingle(x), reloaded.outputSingle(x));
+        assertEquals(result.metrics().valAccuracy(), Trainer.accuracy(reloaded, RealData.cifar2().test(), 64));
+        try (var files = Files.list(out)) {
+            assertTrue(files.noneMatch(p -> p.getFileName().toString().endsWith(".tmp")), "no temp files left");
+        }
+    }
+}
