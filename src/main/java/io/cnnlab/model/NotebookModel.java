@@ -21,7 +21,7 @@ import java.util.Random;
 /**
  * Base of every notebook architecture, in the style of deeplearning4j-zoo's models: a builder that
  * holds the notebook's parameters with their defaults, {@link #graphBuilder()} for callers who want
- * to extend the graph, and {@link #conf()} for the finished configuration. The input is always
+ * to extend the graph, and {@link #conf()} for the finished configuration. The input is
  * {@code InputType.convolutional(32, 32, 3)} so DL4J infers every {@code nIn}.
  *
  * @param <T> the concrete model, so that setters chain
@@ -37,6 +37,7 @@ public abstract class NotebookModel<T extends NotebookModel<T>> {
     protected long seed = 42;
     protected IUpdater updater = new Sgd(1e-2);
     protected DataType dataType = DataType.FLOAT;
+    protected int inputSize = HEIGHT;
 
     protected NotebookModel(int defaultNCh1) {
         this.nCh1 = defaultNCh1;
@@ -74,6 +75,16 @@ public abstract class NotebookModel<T extends NotebookModel<T>> {
         return self();
     }
 
+    /**
+     * Side of the square input images; 32 for CIFAR (the notebook's fc sizes assume it). Other sizes
+     * work because DL4J infers every layer's input from it; they must be a multiple of 8 (up to three
+     * 2x poolings).
+     */
+    public T inputSize(int side) {
+        this.inputSize = side;
+        return self();
+    }
+
     public int nCh1() {
         return nCh1;
     }
@@ -104,6 +115,9 @@ public abstract class NotebookModel<T extends NotebookModel<T>> {
         if (nCh1 < 1) {
             throw new IllegalArgumentException("nCh1 must be positive, got " + nCh1);
         }
+        if (inputSize < 8 || inputSize % 8 != 0) {
+            throw new IllegalArgumentException("inputSize must be a positive multiple of 8, got " + inputSize);
+        }
         if (updater == null) {
             throw new IllegalArgumentException("updater must not be null");
         }
@@ -124,7 +138,7 @@ public abstract class NotebookModel<T extends NotebookModel<T>> {
                 .inferenceWorkspaceMode(WorkspaceMode.ENABLED)
                 .graphBuilder()
                 .addInputs(INPUT)
-                .setInputTypes(InputType.convolutional(HEIGHT, WIDTH, CHANNELS));
+                .setInputTypes(InputType.convolutional(inputSize, inputSize, CHANNELS));
         g.setOutputs(addLayers(g));
         return g;
     }
