@@ -2,6 +2,7 @@ package io.cnnlab.cli;
 
 import io.cnnlab.UserException;
 import io.cnnlab.train.RuntimeInfo;
+import io.cnnlab.train.TrainingStopped;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -44,6 +45,10 @@ public final class Main implements Runnable {
 
     private static int failed(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
         PrintWriter err = cmd.getErr();
+        if (e instanceof TrainingStopped stopped) {
+            err.println("cnnlab: " + stopped.getMessage());
+            return stopped.exitCode();
+        }
         Throwable user = e;
         while (user != null && !(user instanceof UserException) && !(user instanceof IllegalArgumentException)) {
             user = user.getCause();

@@ -3,6 +3,8 @@ package io.cnnlab.cli;
 import io.cnnlab.backend.Backend;
 import io.cnnlab.data.CifarData;
 import io.cnnlab.data.DataSources;
+import io.cnnlab.train.Checkpoints;
+import io.cnnlab.train.RunLock;
 import io.cnnlab.train.TrainConfig;
 import io.cnnlab.train.Trainer;
 import picocli.CommandLine.Command;
@@ -80,28 +82,73 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-nan-guard", description = "Keep training when the loss becomes NaN or infinite.")
     boolean noNanGuard;
 
+    @Option(names = "--resume", paramLabel = "DIR",
+            description = "Continue the run in DIR from its latest checkpoint (its settings; --epochs may extend it).")
+    Path resume;
+
+    @Option(names = "--keep-checkpoints", paramLabel = "K", defaultValue = "2",
+            description = "Checkpoints to keep in the run folder; default ${DEFAULT-VALUE}.")
+    int keepCheckpoints;
+
     @Override
     public Integer call() {
+        if (resume != null) {
+            return resume();
+        }
         Map<String, Object> s = options.settings();
         String arch = (String) s.get("arch");
         String dataset = (String) s.get("dataset");
         Path outDir = out != null ? out : s.containsKey("out") ? Path.of((String) s.get("out"))
                 : Path.of("runs", arch + "-" + dataset.replace(',', '_') + "-"
                         + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        String data = (String) s.get("data");
         TrainConfig cfg = new TrainConfig(arch, dataset, (Integer) s.get("epochs"), (Integer) s.get("batchSize"),
-                (Double) s.get("learningRate"), (Long) s.get("seed"), (String) s.get("data"), outDir, !noNanGuard);
+                (Double) s.get("learningRate"), (Long) s.get("seed"),
+                data == null ? DataSources.resolveSpec(null) : data, outDir.toAbsolutePath().normalize(), !noNanGuard);
+        DataSources.Loaded loaded = load(cfg);
+        Trainer.prepareOut(cfg.out());
+        try (RunLock lock = RunLock.acquire(cfg.out())) {
+            if (new Checkpoints(cfg.out(), keepCheckpoints).latest().isPresent()) {
+                throw new io.cnnlab.UserException(cfg.out() + " already holds a run with checkpoints; resume it with"
+                        + " --resume " + cfg.out() + " or choose another --out");
+            }
+            announce(cfg, loaded);
+            new Trainer(System.out).keepCheckpoints(keepCheckpoints)
+                    .train(cfg, loaded.data(), loaded.source(), loaded.seconds());
+        }
+        System.out.println("cnnlab: wrote " + cfg.out().resolve("model.zip") + ", model.json and metrics.json");
+        return 0;
+    }
+
+    private Integer resume() {
+        Path dir = resume.toAbsolutePath().normalize();
+        Checkpoints checkpoints = new Checkpoints(dir, keepCheckpoints);
+        Path latest = checkpoints.latest().orElseThrow(() -> new io.cnnlab.UserException("no checkpoint in "
+                + checkpoints.dir() + "; nothing to resume (start a new run with --out instead)"));
+        TrainConfig cfg = Checkpoints.readState(latest).config();
+        DataSources.Loaded loaded = load(cfg);
+        try (RunLock lock = RunLock.acquire(dir)) {
+            announce(options.epochs == null ? cfg : cfg.withEpochs(options.epochs), loaded);
+            new Trainer(System.out).keepCheckpoints(keepCheckpoints).resume(dir, options.epochs,
+                    loaded.data(), loaded.source(), loaded.seconds());
+        }
+        System.out.println("cnnlab: wrote " + dir.resolve("model.zip") + ", model.json and metrics.json");
+        return 0;
+    }
+
+    /** The run's data, already reduced to the dataset's classes. */
+    static DataSources.Loaded load(TrainConfig cfg) {
         var classes = CifarData.classesOf(cfg.dataset());
-        DataSources.Loaded loaded = new DataSources(DataSources.defaultHome()).load(DataSources.resolveSpec(cfg.data()));
-        CifarData data = loaded.data().select(classes);
-        Trainer.prepareOut(outDir);
+        DataSources.Loaded all = new DataSources(DataSources.defaultHome()).load(cfg.data());
+        return new DataSources.Loaded(all.data().select(classes), all.source(), all.fromCache(), all.seconds());
+    }
+
+    private static void announce(TrainConfig cfg, DataSources.Loaded loaded) {
+        CifarData data = loaded.data();
         System.out.printf("cnnlab: %s on %s: %,d train / %,d val images from %s (%s in %.2f s)%n", cfg.arch(),
                 cfg.dataset(), data.train().size(), data.test().size(), loaded.source(),
                 loaded.fromCache() ? "cached" : "decoded", loaded.seconds());
         System.out.printf("cnnlab: %d epochs, batch %d, SGD lr %s, seed %d, backend %s%n", cfg.epochs(),
                 cfg.batchSize(), cfg.learningRate(), cfg.seed(), Backend.describe());
-
-        new Trainer(System.out).train(cfg, data, loaded.source(), loaded.seconds());
-        System.out.println("cnnlab: wrote " + outDir.resolve("model.zip") + ", model.json and metrics.json");
-        return 0;
     }
 }

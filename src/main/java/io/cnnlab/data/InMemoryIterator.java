@@ -70,6 +70,11 @@ public final class InMemoryIterator implements DataSetIterator {
         cursor = 0;
     }
 
+    /** Skips the first {@code n} batches of the current epoch, as a resumed run must. */
+    public void skipBatches(int n) {
+        cursor = Math.min(order.length, n * batchSize);
+    }
+
     public int epoch() {
         return epoch;
     }

@@ -29,6 +29,10 @@ public record TrainConfig(String arch, String dataset, int epochs, int batchSize
         return new TrainConfig(arch, dataset, epochs, batchSize, learningRate, seed, data, newOut, nanGuard);
     }
 
+    public TrainConfig withEpochs(int newEpochs) {
+        return new TrainConfig(arch, dataset, newEpochs, batchSize, learningRate, seed, data, out, nanGuard);
+    }
+
     public TrainConfig withSeed(long newSeed) {
         return new TrainConfig(arch, dataset, epochs, batchSize, learningRate, newSeed, data, out, nanGuard);
     }

@@ -2,7 +2,6 @@ package io.cnnlab.train;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.cnnlab.UserException;
 import io.cnnlab.backend.Backend;
 import io.cnnlab.data.CifarData;
 import io.cnnlab.data.InMemoryIterator;
@@ -12,8 +11,10 @@ import io.cnnlab.model.Architectures;
 import io.cnnlab.model.ParamCount;
 import io.cnnlab.report.Progress;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.optimize.api.TrainingListener;
 import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.evaluation.classification.Evaluation;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Sgd;
 
 import java.io.PrintStream;
@@ -28,54 +29,127 @@ import java.util.List;
  * The notebook's {@code training_loop} and {@code validate}: plain SGD over shuffled minibatches,
  * the mean training loss logged at epoch 1 and every 10th, then accuracy on the training and
  * validation sets. Writes {@code metrics.json}, {@code model.zip} and {@code model.json} into the
- * run's folder.
+ * run's folder, and a checkpoint after every epoch.
+ *
+ * <p>The loop feeds DL4J one batch at a time, rather than a whole epoch through
+ * {@code fit(iterator)}, so that between any two batches it can stop cleanly (Ctrl-C), check the
+ * loss (divergence guard) and re-seed ND4J's random generator from (seed, epoch, batch). With the
+ * batch order a function of (seed, epoch) too, a run resumed from any checkpoint continues exactly
+ * as the uninterrupted run would have.
  */
 public final class Trainer {
-    public static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    public static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+            .findAndRegisterModules();
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS");
 
     private final PrintStream log;
+    private int keepCheckpoints = 2;
+    private List<TrainingListener> listeners = List.of();
 
     public Trainer(PrintStream log) {
         this.log = log;
+    }
+
+    /** How many checkpoints to keep in the run folder (default 2). */
+    public Trainer keepCheckpoints(int k) {
+        this.keepCheckpoints = k;
+        return this;
+    }
+
+    /** Extra DL4J listeners, e.g. the training UI's StatsListener. */
+    public Trainer listeners(List<TrainingListener> extra) {
+        this.listeners = List.copyOf(extra);
+        return this;
     }
 
     /** The result of a run: its metrics and the trained network. */
     public record Result(RunMetrics metrics, ComputationGraph graph) {
     }
 
+    /** A new run of {@code cfg} on {@code data}. */
     public Result train(TrainConfig cfg, CifarData data, String dataSource, double dataLoadSeconds) {
+        ComputationGraph graph = newGraph(cfg, data.train().numClasses());
+        return run(graph, TrainState.start(cfg), data, dataSource, dataLoadSeconds);
+    }
+
+    /** Continues the run in {@code runDir} from its latest checkpoint, optionally to a new epoch count. */
+    public Result resume(Path runDir, Integer epochs, CifarData data, String dataSource, double dataLoadSeconds) {
+        Path ckpt = new Checkpoints(runDir, keepCheckpoints).latest().orElseThrow(() -> new io.cnnlab.UserException(
+                "no checkpoint in " + runDir.resolve("checkpoints") + "; nothing to resume (start a new run instead)"));
+        TrainState s = Checkpoints.readState(ckpt);
+        TrainConfig c = s.config().withOut(runDir);
+        if (epochs != null) {
+            c = c.withEpochs(epochs);
+        }
+        s = new TrainState(c, s.epochsDone(), s.batchesDone(), s.lossSum(), s.trainLoss(), s.epochSeconds(),
+                s.secondsInEpoch());
+        log.printf("cnnlab: resuming from %s (epoch %d, batch %d)%n", ckpt, s.epochsDone() + 1, s.batchesDone());
+        return run(ModelFiles.load(ckpt.resolve("model.zip"), true), s, data, dataSource, dataLoadSeconds);
+    }
+
+    static ComputationGraph newGraph(TrainConfig cfg, int numClasses) {
         Backend.configure();
-        LabeledImages train = data.train();
-        ComputationGraph graph = Architectures.get(cfg.arch()).create()
-                .numClasses(train.numClasses())
+        return Architectures.get(cfg.arch()).create()
+                .numClasses(numClasses)
                 .seed(cfg.seed())
                 .updater(new Sgd(cfg.learningRate()))
                 .init();
-        long params = ParamCount.trainable(graph);
-        InMemoryIterator it = new InMemoryIterator(train, Normalization.CIFAR, cfg.batchSize(), cfg.seed(), true);
-        EpochLossListener losses = new EpochLossListener();
-        losses.nanGuard(cfg.nanGuard());
-        graph.setListeners(losses);
+    }
 
-        List<Double> trainLoss = new ArrayList<>();
-        List<Double> seconds = new ArrayList<>();
-        for (int epoch = 1; epoch <= cfg.epochs(); epoch++) {
-            it.setEpoch(epoch - 1);
+    private Result run(ComputationGraph graph, TrainState start, CifarData data, String dataSource, double loadSeconds) {
+        TrainConfig cfg = start.config();
+        LabeledImages train = data.train();
+        graph.setListeners(listeners);
+        Checkpoints checkpoints = cfg.out() == null ? null : new Checkpoints(cfg.out(), keepCheckpoints);
+        InMemoryIterator it = new InMemoryIterator(train, Normalization.CIFAR, cfg.batchSize(), cfg.seed(), true);
+        List<Double> trainLoss = new ArrayList<>(start.trainLoss());
+        List<Double> seconds = new ArrayList<>(start.epochSeconds());
+        int batch = start.batchesDone();
+        double lossSum = start.lossSum();
+        double secondsBefore = start.secondsInEpoch();
+        StopSignal.install();
+
+        for (int epoch = start.epochsDone(); epoch < cfg.epochs(); epoch++) {
+            it.setEpoch(epoch);
+            it.skipBatches(batch);
             long t0 = System.nanoTime();
-            try (Progress bar = Progress.of(String.format("Epoch %d/%d", epoch, cfg.epochs()),
+            try (Progress bar = Progress.of(String.format("Epoch %d/%d", epoch + 1, cfg.epochs()),
                     it.batchesPerEpoch(), " it", 1)) {
-                losses.startEpoch(bar);
-                graph.fit(it);
-            } catch (EpochLossListener.DivergenceException e) {
-                throw new UserException(String.format("training diverged: the loss became %s in epoch %d, iteration %d"
-                        + " at learning rate %s; lower --lr (or pass --no-nan-guard to continue anyway)",
-                        e.loss, epoch, e.iteration, cfg.learningRate()));
+                bar.step(batch);
+                while (it.hasNext()) {
+                    if (StopSignal.requested()) {
+                        double elapsed = secondsBefore + (System.nanoTime() - t0) / 1e9;
+                        stopped(graph, checkpoints, new TrainState(cfg, epoch, batch, lossSum, trainLoss, seconds, elapsed));
+                    }
+                    Nd4j.getRandom().setSeed(randomSeed(cfg.seed(), epoch, batch));
+                    graph.fit(it.next());
+                    double loss = graph.score();
+                    if (cfg.nanGuard() && !Double.isFinite(loss)) {
+                        throw new TrainingStopped(String.format("training diverged: the loss became %s in epoch %d, "
+                                + "iteration %d, at learning rate %s; %s lower --lr, or pass --no-nan-guard",
+                                loss, epoch + 1, batch + 1, cfg.learningRate(),
+                                checkpoints == null || checkpoints.latest().isEmpty() ? "no checkpoint was written;"
+                                        : "the last good checkpoint is " + checkpoints.latest().get() + ";"),
+                                TrainingStopped.DIVERGED);
+                    }
+                    lossSum += loss;
+                    batch++;
+                    bar.step(1);
+                    if ((batch & 15) == 0) {
+                        bar.extra(String.format("loss %.4f", lossSum / batch));
+                    }
+                }
             }
-            seconds.add((System.nanoTime() - t0) / 1e9);
-            trainLoss.add(losses.meanLoss());
-            if (epoch == 1 || epoch % 10 == 0 || epoch == cfg.epochs()) {
-                log.printf("%s Epoch %d, Training loss %s%n", LocalDateTime.now().format(STAMP), epoch, losses.meanLoss());
+            trainLoss.add(lossSum / batch);
+            seconds.add(secondsBefore + (System.nanoTime() - t0) / 1e9);
+            if (epoch == 0 || (epoch + 1) % 10 == 0 || epoch + 1 == cfg.epochs()) {
+                log.printf("%s Epoch %d, Training loss %s%n", LocalDateTime.now().format(STAMP), epoch + 1, lossSum / batch);
+            }
+            batch = 0;
+            lossSum = 0;
+            secondsBefore = 0;
+            if (checkpoints != null) {
+                checkpoints.save(graph, new TrainState(cfg, epoch + 1, 0, 0.0, trainLoss, seconds, 0.0));
             }
         }
         double trainAcc = accuracy(graph, train, cfg.batchSize());
@@ -84,13 +158,30 @@ public final class Trainer {
         log.printf("Accuracy val: %.2f%n", valAcc);
 
         RunMetrics metrics = new RunMetrics(cfg.arch(), cfg.dataset(), train.classNames(), cfg.epochs(),
-                cfg.batchSize(), cfg.learningRate(), cfg.seed(), params, trainLoss, seconds, trainAcc, valAcc,
-                Backend.describe(), RuntimeInfo.dl4jVersion(), RuntimeInfo.cnnlabVersion(), dataSource,
-                dataLoadSeconds, RuntimeInfo.peakRssBytes());
+                cfg.batchSize(), cfg.learningRate(), cfg.seed(), ParamCount.trainable(graph), trainLoss, seconds,
+                trainAcc, valAcc, Backend.describe(), RuntimeInfo.dl4jVersion(), RuntimeInfo.cnnlabVersion(),
+                dataSource, loadSeconds, RuntimeInfo.peakRssBytes());
         if (cfg.out() != null) {
             save(cfg.out(), graph, metrics);
         }
         return new Result(metrics, graph);
+    }
+
+    private void stopped(ComputationGraph graph, Checkpoints checkpoints, TrainState state) {
+        StopSignal.clear();
+        if (checkpoints == null) {
+            throw new TrainingStopped("training interrupted (no run folder, nothing saved)", TrainingStopped.INTERRUPTED);
+        }
+        Path saved = checkpoints.save(graph, state);
+        throw new TrainingStopped(String.format("training interrupted in epoch %d after batch %d; checkpoint saved to %s."
+                + " Resume with: cnnlab train --resume %s", state.epochsDone() + 1, state.batchesDone(), saved,
+                state.config().out()), TrainingStopped.INTERRUPTED);
+    }
+
+    /** The seed of ND4J's generator for one batch (dropout masks), a function of (seed, epoch, batch) only. */
+    static long randomSeed(long seed, int epoch, int batch) {
+        long h = seed * 0x9E3779B97F4A7C15L + epoch * 0xBF58476D1CE4E5B9L + batch * 0x94D049BB133111EBL;
+        return h ^ (h >>> 31);
     }
 
     /** Accuracy of {@code graph} on {@code images}, with DL4J's {@link Evaluation}. */
@@ -117,7 +208,7 @@ public final class Trainer {
             Path probe = Files.createTempFile(out, ".write-test", ".tmp");
             Files.delete(probe);
         } catch (Exception e) {
-            throw new UserException("cannot write to out folder " + out + " (" + e.getMessage()
+            throw new io.cnnlab.UserException("cannot write to out folder " + out + " (" + e.getMessage()
                     + "); choose another --out or fix its permissions");
         }
     }
