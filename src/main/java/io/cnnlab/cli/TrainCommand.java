@@ -4,6 +4,7 @@ import io.cnnlab.backend.Backend;
 import io.cnnlab.data.CifarData;
 import io.cnnlab.data.DataSources;
 import io.cnnlab.train.Checkpoints;
+import io.cnnlab.train.Profiles;
 import io.cnnlab.train.RunLock;
 import io.cnnlab.train.TrainConfig;
 import io.cnnlab.train.Trainer;
@@ -105,7 +106,7 @@ public final class TrainCommand implements Callable<Integer> {
         TrainConfig cfg = new TrainConfig(arch, dataset, (Integer) s.get("epochs"), (Integer) s.get("batchSize"),
                 (Double) s.get("learningRate"), (Long) s.get("seed"),
                 data == null ? DataSources.resolveSpec(null) : data, outDir.toAbsolutePath().normalize(), !noNanGuard);
-        DataSources.Loaded loaded = load(cfg);
+        DataSources.Loaded loaded = load(cfg.dataset(), cfg.data());
         Trainer.prepareOut(cfg.out());
         try (RunLock lock = RunLock.acquire(cfg.out())) {
             if (new Checkpoints(cfg.out(), keepCheckpoints).latest().isPresent()) {
@@ -126,7 +127,7 @@ public final class TrainCommand implements Callable<Integer> {
         Path latest = checkpoints.latest().orElseThrow(() -> new io.cnnlab.UserException("no checkpoint in "
                 + checkpoints.dir() + "; nothing to resume (start a new run with --out instead)"));
         TrainConfig cfg = Checkpoints.readState(latest).config();
-        DataSources.Loaded loaded = load(cfg);
+        DataSources.Loaded loaded = load(cfg.dataset(), cfg.data());
         try (RunLock lock = RunLock.acquire(dir)) {
             announce(options.epochs == null ? cfg : cfg.withEpochs(options.epochs), loaded);
             new Trainer(System.out).keepCheckpoints(keepCheckpoints).resume(dir, options.epochs,
@@ -136,10 +137,10 @@ public final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The run's data, already reduced to the dataset's classes. */
-    static DataSources.Loaded load(TrainConfig cfg) {
-        var classes = CifarData.classesOf(cfg.dataset());
-        DataSources.Loaded all = new DataSources(DataSources.defaultHome()).load(cfg.data());
+    /** The data at {@code spec}, already reduced to the classes of {@code dataset}. */
+    static DataSources.Loaded load(String dataset, String spec) {
+        var classes = CifarData.classesOf(dataset);
+        DataSources.Loaded all = new DataSources(DataSources.defaultHome()).load(spec);
         return new DataSources.Loaded(all.data().select(classes), all.source(), all.fromCache(), all.seconds());
     }
 

@@ -70,6 +70,9 @@ public final class ImageDecoder {
 
     /** Any image scaled to 32x32 (bilinear, in steps of at most 2x so large photos are not aliased). */
     public static BufferedImage resizeTo32(BufferedImage img) {
+        if (img.getWidth() == LabeledImages.SIDE && img.getHeight() == LabeledImages.SIDE) {
+            return img;
+        }
         BufferedImage cur = img;
         int w = cur.getWidth();
         int h = cur.getHeight();

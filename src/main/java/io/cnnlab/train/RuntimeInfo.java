@@ -31,6 +31,26 @@ public final class RuntimeInfo {
         return BUILD.getProperty("cnnlab.version", "unknown");
     }
 
+    /** What machine this is: CPU model, cores, memory, OS and Java; for reports. */
+    public static java.util.Map<String, Object> machine() {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        String cpu = "unknown";
+        try {
+            cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+                    .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse(cpu);
+        } catch (IOException ignored) {
+            // not Linux
+        }
+        m.put("cpu", cpu);
+        m.put("cores", Runtime.getRuntime().availableProcessors());
+        m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
+        m.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+        m.put("maxHeapBytes", Runtime.getRuntime().maxMemory());
+        String omp = System.getenv("OMP_NUM_THREADS");
+        m.put("OMP_NUM_THREADS", omp == null ? "(unset)" : omp);
+        return m;
+    }
+
     /** Peak resident set size (VmHWM) in bytes, or -1 where /proc is not available. */
     public static long peakRssBytes() {
         try {

@@ -1,6 +1,5 @@
 package io.cnnlab.train;
 
-import io.cnnlab.cli.Profiles;
 import io.cnnlab.model.Architectures;
 import io.cnnlab.testing.RealData;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -199,4 +199,24 @@ class RobustnessTest {
         assertEquals(1, Checkpoints.readState(good).epochsDone());
         assertFalse(ModelFiles.load(good.resolve("model.zip"), true).params().isNaN().any(), "checkpoint is clean");
     }
+
+    /** A full disk while saving (simulated with a 40 KB file-size limit): clear error, exit 2, no partial file. */
+    @Test
+    void fullDiskWhileSavingIsAClearErrorAndLeavesNoPartialFile() throws Exception {
+        Path tree = TestImages.tree(tmp.resolve("tree"), new String[] {"airplane", "bird"}, 8, 2);
+        Path run = tmp.resolve("run");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder pb = new ProcessBuilder("bash", "-c", "ulimit -f 40; exec \"$0\" -cp \"$1\" io.cnnlab.cli.Main "
+                + "train --arch net --epochs 1 --data \"$2\" --out \"$3\"", java, System.getProperty("java.class.path"),
+                tree.toString(), run.toString()).redirectErrorStream(true);
+        pb.environment().put("CNNLAB_HOME", tmp.resolve("home").toString());
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(2, p.waitFor(), out);
+        assertTrue(out.contains("cannot write checkpoint") && out.contains("check free disk space"), out);
+        try (var files = Files.walk(run)) {
+            List<String> names = files.map(f -> run.relativize(f).toString()).filter(n -> !n.isEmpty()).toList();
+            assertEquals(List.of(".lock", "checkpoints"), names.stream().sorted().toList(), "only the lock and an empty folder: " + names);
+        }
+    }
 }

@@ -1,0 +1,104 @@
+package io.cnnlab.cli;
+
+import io.cnnlab.backend.Backend;
+import io.cnnlab.data.DataSources;
+import io.cnnlab.report.ComparisonReport;
+import io.cnnlab.train.Comparison;
+import io.cnnlab.train.Profiles;
+import io.cnnlab.train.RunLock;
+import io.cnnlab.train.RunMetrics;
+import io.cnnlab.train.TrainConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code cnnlab compare}: the notebook's study, every architecture under one budget, with a report. */
+@Command(name = "compare", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Train several architectures for several seeds under the same budget and write a report:",
+            "results.csv, results.json, PNG charts and a self-contained report.html.",
+            "Re-running the same command reuses finished runs and resumes interrupted ones."})
+public final class CompareCommand implements Callable<Integer> {
+    @Option(names = "--archs", split = ",", paramLabel = "A,B,...", description = "Architectures; default all.")
+    List<String> archs;
+    @Option(names = "--profile", paramLabel = "FILE|NAME", description = "Comparison profile, e.g. notebook (profiles/notebook.yaml).")
+    String profile;
+    @Option(names = "--dataset", description = "cifar2, cifar10 or class names a,b,...; default cifar2.")
+    String dataset;
+    @Option(names = "--epochs", description = "Epochs per run; default 100.")
+    Integer epochs;
+    @Option(names = "--seeds", description = "Seeds per architecture (seed, seed+1, ...); default 3.")
+    Integer seeds;
+    @Option(names = "--seed", description = "First seed; default 42.")
+    Long seed;
+    @Option(names = "--batch-size", description = "Minibatch size; default 64.")
+    Integer batchSize;
+    @Option(names = "--lr", description = "One learning rate for all; default each architecture's profile rate.")
+    Double learningRate;
+    @Option(names = "--data", paramLabel = "PATH|URL", description = "Data, as for train.")
+    String data;
+    @Option(names = "--out", paramLabel = "DIR", description = "Comparison folder; default runs/compare-<dataset>.")
+    Path out;
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public Integer call() {
+        Map<String, Object> s = new HashMap<>(Map.of("archs", List.of(), "dataset", "cifar2", "epochs", 100,
+                "seeds", 3, "seed", 42L, "batchSize", 64));
+        if (profile != null) {
+            s.putAll(Profiles.load(profile, Profiles.COMPARE_KEYS));
+        }
+        put(s, "archs", archs);
+        put(s, "dataset", dataset);
+        put(s, "epochs", epochs);
+        put(s, "seeds", seeds);
+        put(s, "seed", seed);
+        put(s, "batchSize", batchSize);
+        put(s, "learningRate", learningRate);
+        put(s, "data", data);
+        List<String> archList = new ArrayList<>((List<String>) s.get("archs"));
+        if (archList.isEmpty()) {
+            archList.addAll(io.cnnlab.model.Architectures.names());
+        }
+        String ds = (String) s.get("dataset");
+        Path dir = (out != null ? out : Path.of((String) s.getOrDefault("out", "runs/compare-" + ds.replace(',', '_'))))
+                .toAbsolutePath().normalize();
+        String spec = DataSources.resolveSpec((String) s.get("data"));
+        // Validates epochs, batch size and learning rate as a training run would.
+        new TrainConfig(archList.get(0), ds, (Integer) s.get("epochs"), (Integer) s.get("batchSize"),
+                learningRate != null ? learningRate : s.get("learningRate") != null ? (Double) s.get("learningRate") : 1e-2,
+                (Long) s.get("seed"), spec, dir, true);
+        Comparison.Plan plan = new Comparison.Plan(archList, ds, (Integer) s.get("epochs"), (Integer) s.get("seeds"),
+                (Long) s.get("seed"), (Integer) s.get("batchSize"), (Double) s.get("learningRate"), spec, dir);
+
+        DataSources.Loaded loaded = TrainCommand.load(ds, spec);
+        io.cnnlab.train.Trainer.prepareOut(dir);
+        System.out.printf("cnnlab: comparing %s on %s (%,d train / %,d val images), %d seeds x %d epochs, backend %s%n",
+                String.join(", ", archList), ds, loaded.data().train().size(), loaded.data().test().size(),
+                plan.seeds(), plan.epochs(), Backend.describe());
+        List<RunMetrics> runs;
+        try (RunLock lock = RunLock.acquire(dir)) {
+            runs = new Comparison(System.out).run(plan, loaded.data(), loaded.source(), loaded.seconds());
+            ComparisonReport.write(dir, plan, runs);
+        }
+        System.out.println();
+        System.out.printf("%-11s %9s  %-15s %-15s %s%n", "arch", "params", "train acc", "val acc", "s/epoch");
+        for (ComparisonReport.Summary r : ComparisonReport.summarize(archList, runs)) {
+            System.out.printf("%-11s %,9d  %.3f ± %.3f   %.3f ± %.3f   %.2f%n", r.arch(), r.trainableParams(),
+                    r.trainAccuracyMean(), r.trainAccuracySd(), r.valAccuracyMean(), r.valAccuracySd(), r.secondsPerEpochMean());
+        }
+        System.out.println("cnnlab: wrote " + dir.resolve("report.html") + " (and results.csv, results.json, charts)");
+        return 0;
+    }
+
+    private static void put(Map<String, Object> s, String key, Object value) {
+        if (value != null) {
+            s.put(key, value);
+        }
+    }
+}

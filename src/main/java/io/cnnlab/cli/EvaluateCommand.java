@@ -1,0 +1,83 @@
+package io.cnnlab.cli;
+
+import io.cnnlab.data.CifarData;
+import io.cnnlab.data.DataSources;
+import io.cnnlab.data.InMemoryIterator;
+import io.cnnlab.report.Charts;
+import io.cnnlab.train.AtomicFiles;
+import io.cnnlab.train.CnnlabModel;
+import io.cnnlab.train.Trainer;
+import org.nd4j.evaluation.classification.Evaluation;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code cnnlab evaluate}: accuracy, per-class precision/recall/F1 and the confusion matrix of a model. */
+@Command(name = "evaluate", mixinStandardHelpOptions = true,
+        description = "Evaluate a trained model on the test (validation) images of its classes, with DL4J's Evaluation.")
+public final class EvaluateCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, paramLabel = "ZIP", description = "A run's model.zip (model.json beside it).")
+    Path model;
+    @Option(names = "--data", paramLabel = "PATH|URL", description = "Data, as for train.")
+    String data;
+    @Option(names = "--split", defaultValue = "test", description = "test (the notebook's val) or train; default ${DEFAULT-VALUE}.")
+    String split;
+    @Option(names = "--out", paramLabel = "DIR", description = "Where to write evaluation.json and confusion.png; default beside the model.")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+        CnnlabModel m = CnnlabModel.load(model);
+        if (!split.equals("test") && !split.equals("train")) {
+            throw new io.cnnlab.UserException("--split must be test or train, got '" + split + "'");
+        }
+        DataSources.Loaded loaded = new DataSources(DataSources.defaultHome()).load(DataSources.resolveSpec(data));
+        CifarData d = loaded.data().select(m.classes());
+        var images = split.equals("test") ? d.test() : d.train();
+        Evaluation ev = new Evaluation(m.classes());
+        m.graph().doEvaluation(InMemoryIterator.inOrder(images, m.normalization(), 64), ev);
+        System.out.println(ev.stats(false, true));
+
+        int k = m.classes().size();
+        int[][] confusion = new int[k][k];
+        for (int a = 0; a < k; a++) {
+            for (int p = 0; p < k; p++) {
+                confusion[a][p] = ev.getConfusionMatrix().getCount(a, p);
+            }
+        }
+        List<Map<String, Object>> perClass = new ArrayList<>();
+        for (int c = 0; c < k; c++) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("class", m.classes().get(c));
+            row.put("precision", ev.precision(c));
+            row.put("recall", ev.recall(c));
+            row.put("f1", ev.f1(c));
+            row.put("count", ev.classCount(c));
+            perClass.add(row);
+        }
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("model", model.toAbsolutePath().toString());
+        json.put("data", loaded.source());
+        json.put("split", split);
+        json.put("examples", images.size());
+        json.put("accuracy", ev.accuracy());
+        json.put("classes", m.classes());
+        json.put("perClass", perClass);
+        json.put("confusionMatrix", confusion);
+        Path dir = out != null ? out : model.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        AtomicFiles.write(dir.resolve("evaluation.json"), tmp -> Trainer.JSON.writeValue(tmp.toFile(), json));
+        byte[] png = Charts.png(Charts.confusion(m.classes(), confusion));
+        AtomicFiles.write(dir.resolve("confusion.png"), tmp -> Files.write(tmp, png));
+        System.out.printf("Accuracy %s: %.4f%n", split, ev.accuracy());
+        System.out.println("cnnlab: wrote " + dir.resolve("evaluation.json") + " and confusion.png");
+        return 0;
+    }
+}

@@ -1,0 +1,213 @@
+package io.cnnlab.report;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.cnnlab.train.AtomicFiles;
+import io.cnnlab.train.Comparison;
+import io.cnnlab.train.RunMetrics;
+import io.cnnlab.train.RuntimeInfo;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Writes a comparison's results: {@code results.csv} and {@code results.json} (every run, plus mean
+ * and sd over seeds per architecture), four PNG charts, and {@code report.html}, one self-contained
+ * page with the charts embedded.
+ */
+public final class ComparisonReport {
+    /** The notebook's own result for its baseline {@code Net} after 100 epochs. */
+    public static final double NOTEBOOK_NET_TRAIN = 0.94;
+    public static final double NOTEBOOK_NET_VAL = 0.88;
+    public static final List<String> CHARTS = List.of("loss.png", "accuracy.png", "accuracy-vs-params.png", "seconds-per-epoch.png");
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /** Mean and sample standard deviation over seeds of one architecture's runs. */
+    public record Summary(String arch, int runs, long trainableParams, double trainAccuracyMean, double trainAccuracySd,
+                          double valAccuracyMean, double valAccuracySd, double secondsPerEpochMean,
+                          double secondsPerEpochSd, double[] meanTrainLoss) {
+    }
+
+    private ComparisonReport() {
+    }
+
+    public static List<Summary> summarize(List<String> archs, List<RunMetrics> runs) {
+        List<Summary> out = new ArrayList<>();
+        for (String arch : archs) {
+            List<RunMetrics> rs = runs.stream().filter(r -> r.arch().equals(arch)).toList();
+            if (rs.isEmpty()) {
+                continue;
+            }
+            double[] train = rs.stream().mapToDouble(RunMetrics::trainAccuracy).toArray();
+            double[] val = rs.stream().mapToDouble(RunMetrics::valAccuracy).toArray();
+            double[] secs = rs.stream().mapToDouble(ComparisonReport::secondsPerEpoch).toArray();
+            int epochs = rs.stream().mapToInt(r -> r.trainLoss().size()).min().orElse(0);
+            double[] loss = new double[epochs];
+            for (RunMetrics r : rs) {
+                for (int e = 0; e < epochs; e++) {
+                    loss[e] += r.trainLoss().get(e) / rs.size();
+                }
+            }
+            out.add(new Summary(arch, rs.size(), rs.get(0).trainableParams(), mean(train), sd(train), mean(val), sd(val),
+                    mean(secs), sd(secs), loss));
+        }
+        return out;
+    }
+
+    public static double secondsPerEpoch(RunMetrics r) {
+        return r.epochSeconds().stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+    }
+
+    static double mean(double[] a) {
+        double s = 0;
+        for (double v : a) {
+            s += v;
+        }
+        return s / a.length;
+    }
+
+    /** Sample standard deviation (n - 1); 0 for a single run. */
+    static double sd(double[] a) {
+        if (a.length < 2) {
+            return 0;
+        }
+        double m = mean(a);
+        double s = 0;
+        for (double v : a) {
+            s += (v - m) * (v - m);
+        }
+        return Math.sqrt(s / (a.length - 1));
+    }
+
+    public static void write(Path dir, Comparison.Plan plan, List<RunMetrics> runs) {
+        List<Summary> summary = summarize(plan.archs(), runs);
+        AtomicFiles.writeString(dir.resolve("results.csv"), csv(runs, summary));
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("settings", settings(plan));
+        json.put("machine", RuntimeInfo.machine());
+        json.put("summary", summary);
+        json.put("runs", runs);
+        AtomicFiles.write(dir.resolve("results.json"), tmp -> JSON.writeValue(tmp.toFile(), json));
+
+        List<String> archs = summary.stream().map(Summary::arch).toList();
+        Map<String, double[]> losses = new LinkedHashMap<>();
+        summary.forEach(s -> losses.put(s.arch(), s.meanTrainLoss()));
+        Map<String, byte[]> charts = new LinkedHashMap<>();
+        charts.put(CHARTS.get(0), Charts.png(Charts.lossCurves(losses)));
+        charts.put(CHARTS.get(1), Charts.png(Charts.accuracyBars(archs, col(summary, Summary::trainAccuracyMean),
+                col(summary, Summary::trainAccuracySd), col(summary, Summary::valAccuracyMean), col(summary, Summary::valAccuracySd))));
+        charts.put(CHARTS.get(2), Charts.png(Charts.accuracyVsParams(archs, col(summary, s -> s.trainableParams()),
+                col(summary, Summary::valAccuracyMean))));
+        charts.put(CHARTS.get(3), Charts.png(Charts.secondsPerEpoch(archs, col(summary, Summary::secondsPerEpochMean),
+                col(summary, Summary::secondsPerEpochSd))));
+        charts.forEach((name, png) -> AtomicFiles.write(dir.resolve(name), tmp -> Files.write(tmp, png)));
+        AtomicFiles.writeString(dir.resolve("report.html"), html(plan, runs, summary, charts));
+    }
+
+    private static Map<String, Object> settings(Comparison.Plan plan) {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("archs", plan.archs());
+        s.put("dataset", plan.dataset());
+        s.put("epochs", plan.epochs());
+        s.put("seeds", plan.seedList());
+        s.put("batchSize", plan.batchSize());
+        Map<String, Double> lr = new LinkedHashMap<>();
+        plan.archs().forEach(a -> lr.put(a, plan.learningRateOf(a)));
+        s.put("learningRate", lr);
+        s.put("optimizer", "SGD");
+        s.put("data", plan.data());
+        return s;
+    }
+
+    private static double[] col(List<Summary> s, java.util.function.ToDoubleFunction<Summary> f) {
+        return s.stream().mapToDouble(f).toArray();
+    }
+
+    static String csv(List<RunMetrics> runs, List<Summary> summary) {
+        StringBuilder sb = new StringBuilder("arch,seed,epochs,trainableParams,finalTrainLoss,trainAccuracy,valAccuracy,secondsPerEpoch\n");
+        for (RunMetrics r : runs) {
+            sb.append(String.format(Locale.ROOT, "%s,%d,%d,%d,%.6f,%.4f,%.4f,%.3f%n", r.arch(), r.seed(), r.epochs(),
+                    r.trainableParams(), r.trainLoss().get(r.trainLoss().size() - 1), r.trainAccuracy(), r.valAccuracy(),
+                    secondsPerEpoch(r)));
+        }
+        for (Summary s : summary) {
+            int epochs = s.meanTrainLoss().length;
+            double loss = epochs == 0 ? Double.NaN : s.meanTrainLoss()[epochs - 1];
+            sb.append(String.format(Locale.ROOT, "%s,mean,%d,%d,%.6f,%.4f,%.4f,%.3f%n", s.arch(), epochs, s.trainableParams(),
+                    loss, s.trainAccuracyMean(), s.valAccuracyMean(), s.secondsPerEpochMean()));
+            sb.append(String.format(Locale.ROOT, "%s,sd,%d,%d,,%.4f,%.4f,%.3f%n", s.arch(), epochs, s.trainableParams(),
+                    s.trainAccuracySd(), s.valAccuracySd(), s.secondsPerEpochSd()));
+        }
+        return sb.toString();
+    }
+
+    private static String esc(Object o) {
+        return String.valueOf(o).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    }
+
+    static String html(Comparison.Plan plan, List<RunMetrics> runs, List<Summary> summary, Map<String, byte[]> charts) {
+        StringBuilder rows = new StringBuilder();
+        double bestVal = summary.stream().mapToDouble(Summary::valAccuracyMean).max().orElse(0);
+        for (Summary s : summary) {
+            rows.append(String.format(Locale.ROOT,
+                    "<tr%s><td>%s</td><td class=n>%,d</td><td class=n>%.3f ± %.3f</td><td class=n>%.3f ± %.3f</td>"
+                            + "<td class=n>%.2f ± %.2f</td><td class=n>%d</td></tr>%n",
+                    s.valAccuracyMean() == bestVal ? " class=best" : "", esc(s.arch()), s.trainableParams(),
+                    s.trainAccuracyMean(), s.trainAccuracySd(), s.valAccuracyMean(), s.valAccuracySd(),
+                    s.secondsPerEpochMean(), s.secondsPerEpochSd(), s.runs()));
+        }
+        StringBuilder images = new StringBuilder();
+        charts.forEach((name, png) -> images.append("<figure><img alt=\"").append(esc(name)).append("\" src=\"data:image/png;base64,")
+                .append(Base64.getEncoder().encodeToString(png)).append("\"><figcaption>").append(esc(name)).append("</figcaption></figure>\n"));
+        String reference = summary.stream().filter(s -> s.arch().equals("net")).findFirst().map(s -> String.format(Locale.ROOT,
+                "<table><tr><th></th><th>epochs</th><th>train accuracy</th><th>validation accuracy</th></tr>"
+                        + "<tr><td>notebook (PyTorch)</td><td class=n>100</td><td class=n>%.2f</td><td class=n>%.2f</td></tr>"
+                        + "<tr><td>cnnlab (this study, mean of %d seeds)</td><td class=n>%d</td><td class=n>%.3f</td><td class=n>%.3f</td></tr></table>",
+                NOTEBOOK_NET_TRAIN, NOTEBOOK_NET_VAL, s.runs(), plan.epochs(), s.trainAccuracyMean(), s.valAccuracyMean()))
+                .orElse("<p>(<code>net</code> was not part of this comparison.)</p>");
+        Map<String, Object> machine = RuntimeInfo.machine();
+        StringBuilder machineRows = new StringBuilder();
+        machine.forEach((k, v) -> machineRows.append("<tr><td>").append(esc(k)).append("</td><td>").append(esc(v)).append("</td></tr>"));
+        String backend = runs.isEmpty() ? "" : runs.get(0).backend();
+        return """
+                <!DOCTYPE html>
+                <html lang="en"><head><meta charset="utf-8">
+                <title>cnnlab comparison: %s</title>
+                <style>
+                body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1000px;color:#1d2733;padding:0 1rem}
+                h1{font-size:1.6rem;margin-bottom:.2rem} h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #dde3ea;padding-bottom:.3rem}
+                .sub{color:#5b6b7c;margin-top:0} table{border-collapse:collapse;margin:.6rem 0;font-size:.95rem}
+                th,td{padding:.35rem .8rem;border-bottom:1px solid #e6ebf0;text-align:left} td.n{text-align:right;font-variant-numeric:tabular-nums}
+                tr.best td{background:#eef7ee;font-weight:600} figure{margin:1rem 0} img{max-width:100%%;border:1px solid #e6ebf0}
+                figcaption{color:#5b6b7c;font-size:.85rem} code{background:#f3f5f8;padding:.1rem .3rem;border-radius:3px}
+                </style></head><body>
+                <h1>CNN design study on %s</h1>
+                <p class=sub>%d architectures × %d seeds, %d epochs each, SGD, batch %d. Best validation accuracy highlighted.</p>
+                <h2>Results</h2>
+                <table><tr><th>architecture</th><th>trainable params</th><th>train accuracy</th><th>validation accuracy</th><th>s / epoch</th><th>runs</th></tr>
+                %s</table>
+                <h2>Notebook reference</h2>
+                %s
+                <h2>Charts</h2>
+                %s
+                <h2>Settings</h2>
+                <table><tr><td>architectures</td><td>%s</td></tr><tr><td>dataset</td><td>%s</td></tr><tr><td>epochs</td><td>%d</td></tr>
+                <tr><td>seeds</td><td>%s</td></tr><tr><td>batch size</td><td>%d</td></tr><tr><td>learning rates</td><td>%s</td></tr>
+                <tr><td>data</td><td>%s</td></tr></table>
+                <h2>Machine and backend</h2>
+                <table><tr><td>backend</td><td>%s</td></tr>%s</table>
+                <p class=sub>Generated by cnnlab %s on Deeplearning4j %s. Per-run metrics: <code>results.csv</code>, <code>results.json</code>.</p>
+                </body></html>
+                """.formatted(esc(plan.dataset()), esc(plan.dataset()), summary.size(), plan.seeds(), plan.epochs(), plan.batchSize(),
+                rows, reference, images, esc(String.join(", ", plan.archs())), esc(plan.dataset()), plan.epochs(),
+                esc(plan.seedList()), plan.batchSize(), esc(settings(plan).get("learningRate")), esc(plan.data()),
+                esc(backend), machineRows, esc(RuntimeInfo.cnnlabVersion()), esc(RuntimeInfo.dl4jVersion()));
+    }
+}

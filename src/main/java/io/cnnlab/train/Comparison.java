@@ -1,0 +1,102 @@
+package io.cnnlab.train;
+
+import io.cnnlab.UserException;
+import io.cnnlab.data.CifarData;
+import io.cnnlab.model.Architectures;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The notebook's study as one job: every architecture trained under the same budget for each seed,
+ * each run in its own folder {@code <out>/<arch>/seed-<seed>/}. A run whose folder already holds its
+ * metrics is not trained again, and one with checkpoints is resumed, so an interrupted comparison
+ * is finished by re-running the same command.
+ */
+public final class Comparison {
+
+    /** What to compare. {@code learningRate} null means each architecture's profile rate. */
+    public record Plan(List<String> archs, String dataset, int epochs, int seeds, long firstSeed, int batchSize,
+                       Double learningRate, String data, Path out) {
+        public Plan {
+            if (archs.isEmpty()) {
+                throw new UserException("no architectures to compare; give --archs a,b,...");
+            }
+            archs.forEach(Architectures::get);
+            if (seeds < 1) {
+                throw new UserException("seeds must be a positive whole number, got " + seeds);
+            }
+        }
+
+        public List<Long> seedList() {
+            List<Long> s = new ArrayList<>();
+            for (int i = 0; i < seeds; i++) {
+                s.add(firstSeed + i);
+            }
+            return s;
+        }
+
+        public double learningRateOf(String arch) {
+            if (learningRate != null) {
+                return learningRate;
+            }
+            var profile = Profiles.bundled(arch);
+            return profile != null && profile.get("learningRate") != null ? (Double) profile.get("learningRate") : 1e-2;
+        }
+
+        public Path runDir(String arch, long seed) {
+            return out.resolve(arch).resolve("seed-" + seed);
+        }
+    }
+
+    private final PrintStream log;
+
+    public Comparison(PrintStream log) {
+        this.log = log;
+    }
+
+    /** Runs (or reuses) every run of the plan; returns their metrics in plan order. */
+    public List<RunMetrics> run(Plan plan, CifarData data, String dataSource, double loadSeconds) {
+        List<RunMetrics> all = new ArrayList<>();
+        int total = plan.archs().size() * plan.seeds();
+        int n = 0;
+        for (String arch : plan.archs()) {
+            for (long seed : plan.seedList()) {
+                n++;
+                Path dir = plan.runDir(arch, seed);
+                Path metricsFile = dir.resolve("metrics.json");
+                if (Files.isRegularFile(metricsFile)) {
+                    log.printf("cnnlab: [%d/%d] %s seed %d: finished earlier, reusing %s%n", n, total, arch, seed, metricsFile);
+                    all.add(read(metricsFile));
+                    continue;
+                }
+                log.printf("cnnlab: [%d/%d] %s seed %d, %d epochs, lr %s%n", n, total, arch, seed, plan.epochs(),
+                        plan.learningRateOf(arch));
+                Trainer trainer = new Trainer(log);
+                try (RunLock lock = RunLock.acquire(dir)) {
+                    if (new Checkpoints(dir, 2).latest().isPresent()) {
+                        all.add(trainer.resume(dir, plan.epochs(), data, dataSource, loadSeconds).metrics());
+                    } else {
+                        TrainConfig cfg = new TrainConfig(arch, plan.dataset(), plan.epochs(), plan.batchSize(),
+                                plan.learningRateOf(arch), seed, plan.data(), dir, true);
+                        all.add(trainer.train(cfg, data, dataSource, loadSeconds).metrics());
+                    }
+                }
+            }
+        }
+        return all;
+    }
+
+    static RunMetrics read(Path metricsFile) {
+        try {
+            return Trainer.JSON.readValue(metricsFile.toFile(), RunMetrics.class);
+        } catch (IOException e) {
+            throw new UserException(metricsFile + " is unreadable (" + e.getMessage().lines().findFirst().orElse("")
+                    + "); delete that run's folder to train it again");
+        }
+    }
+}

@@ -1,0 +1,230 @@
+package io.cnnlab.report;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.cnnlab.testing.Cli;
+import io.cnnlab.testing.RealData;
+import io.cnnlab.train.CnnlabModel;
+import io.cnnlab.train.Trainer;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.imageio.ImageIO;
+import java.awt.Color;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** compare on real CIFAR-2 (net and skip, 1 epoch, 2 seeds), then its report, evaluate and predict. */
+class CompareEvaluatePredictTest {
+    @TempDir
+    static Path tmp;
+    static Path out;
+    static Cli.Result first;
+    static double firstSeconds;
+
+    @BeforeAll
+    static void compare() {
+        out = tmp.resolve("cmp");
+        long t0 = System.nanoTime();
+        first = compareCommand();
+        firstSeconds = (System.nanoTime() - t0) / 1e9;
+        assertEquals(0, first.code(), first.err());
+    }
+
+    private static Cli.Result compareCommand() {
+        return Cli.run("compare", "--archs", "net,skip", "--dataset", "cifar2", "--epochs", "1", "--seeds", "2",
+                "--data", RealData.archive().toString(), "--out", out.toString());
+    }
+
+    @Test
+    void resultsHoldEveryRunAndMeanAndSdComputedFromThem() throws Exception {
+        List<String> lines = Files.readAllLines(out.resolve("results.csv"));
+        assertEquals("arch,seed,epochs,trainableParams,finalTrainLoss,trainAccuracy,valAccuracy,secondsPerEpoch", lines.get(0));
+        assertEquals(1 + 4 + 2 * 2, lines.size(), String.join("\n", lines));
+        for (String arch : List.of("net", "skip")) {
+            List<String[]> runs = lines.stream().map(l -> l.split(",")).filter(c -> c[0].equals(arch) && c[1].matches("\\d+")).toList();
+            assertEquals(List.of("42", "43"), runs.stream().map(c -> c[1]).toList());
+            double a = Double.parseDouble(runs.get(0)[6]);
+            double b = Double.parseDouble(runs.get(1)[6]);
+            String[] mean = lines.stream().map(l -> l.split(",")).filter(c -> c[0].equals(arch) && c[1].equals("mean")).findFirst().orElseThrow();
+            String[] sd = lines.stream().map(l -> l.split(",")).filter(c -> c[0].equals(arch) && c[1].equals("sd")).findFirst().orElseThrow();
+            assertEquals((a + b) / 2, Double.parseDouble(mean[6]), 1e-4);
+            assertEquals(Math.abs(a - b) / Math.sqrt(2), Double.parseDouble(sd[6]), 1e-4, "sample sd of two values");
+        }
+        JsonNode json = Trainer.JSON.readTree(out.resolve("results.json").toFile());
+        assertEquals(4, json.get("runs").size());
+        assertEquals(2, json.get("summary").size());
+        JsonNode net = json.get("summary").get(0);
+        assertEquals("net", net.get("arch").asText());
+        assertEquals(18_090, net.get("trainableParams").asLong());
+        double v0 = json.get("runs").get(0).get("valAccuracy").asDouble();
+        double v1 = json.get("runs").get(1).get("valAccuracy").asDouble();
+        assertEquals((v0 + v1) / 2, net.get("valAccuracyMean").asDouble(), 1e-12);
+        assertTrue(first.out().contains("net") && first.out().contains("skip") && first.out().contains("report.html"), first.out());
+    }
+
+    @Test
+    void chartsArePngsOfPlausibleSize() throws Exception {
+        for (String chart : ComparisonReport.CHARTS) {
+            BufferedImage img = ImageIO.read(out.resolve(chart).toFile());
+            assertTrue(img != null, chart + " decodes");
+            assertEquals(Charts.WIDTH, img.getWidth(), chart);
+            assertEquals(Charts.HEIGHT, img.getHeight(), chart);
+            // with 1 epoch and 2 archs, the loss and scatter charts hold one marker per series; the others are bars
+            double min = chart.endsWith("accuracy.png") || chart.startsWith("seconds") ? 0.002 : 0.0002;
+            assertTrue(colourfulFraction(img) > min, chart + " has coloured series drawn");
+        }
+    }
+
+    @Test
+    void htmlPageEmbedsEveryChartAndNeedsNothingExternal() throws Exception {
+        String html = Files.readString(out.resolve("report.html"));
+        Matcher m = Pattern.compile("<img alt=\"([^\"]+)\" src=\"data:image/png;base64,([A-Za-z0-9+/=]+)\"").matcher(html);
+        List<String> embedded = new ArrayList<>();
+        while (m.find()) {
+            embedded.add(m.group(1));
+            assertArrayEquals(Files.readAllBytes(out.resolve(m.group(1))), java.util.Base64.getDecoder().decode(m.group(2)));
+        }
+        assertEquals(ComparisonReport.CHARTS, embedded);
+        assertTrue(!html.matches("(?s).*(src|href)=\"(?!data:)[^\"]*\".*"), "no external resources");
+        assertTrue(html.contains("0.94") && html.contains("0.88"), "notebook reference for net");
+        assertTrue(html.contains("Machine and backend") && html.contains("CPU"), "machine and backend");
+    }
+
+    @Test
+    void rerunningAFinishedComparisonTrainsNothingAndGivesTheSameReport() throws Exception {
+        byte[] csv = Files.readAllBytes(out.resolve("results.csv"));
+        byte[] json = Files.readAllBytes(out.resolve("results.json"));
+        long t0 = System.nanoTime();
+        Cli.Result again = compareCommand();
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        assertEquals(0, again.code(), again.err());
+        assertEquals(4, again.out().split("finished earlier", -1).length - 1, again.out());
+        assertTrue(!again.out().contains("Epoch 1, Training loss"), "no training: " + again.out());
+        assertTrue(seconds < firstSeconds / 2, "re-run took " + seconds + " s, first run " + firstSeconds + " s");
+        assertArrayEquals(csv, Files.readAllBytes(out.resolve("results.csv")));
+        assertArrayEquals(json, Files.readAllBytes(out.resolve("results.json")));
+    }
+
+    @Test
+    void evaluateReproducesTheRunsValidationAccuracyExactly() throws Exception {
+        Path run = out.resolve("net/seed-42");
+        Cli.Result r = Cli.run("evaluate", "--model", run.resolve("model.zip").toString(), "--data", RealData.archive().toString());
+        assertEquals(0, r.code(), r.err());
+        JsonNode ev = Trainer.JSON.readTree(run.resolve("evaluation.json").toFile());
+        JsonNode metrics = Trainer.JSON.readTree(run.resolve("metrics.json").toFile());
+        assertEquals(metrics.get("valAccuracy").asDouble(), ev.get("accuracy").asDouble(), 0.0);
+        assertEquals(2000, ev.get("examples").asInt());
+        int diagonal = ev.get("confusionMatrix").get(0).get(0).asInt() + ev.get("confusionMatrix").get(1).get(1).asInt();
+        assertEquals(ev.get("accuracy").asDouble(), diagonal / 2000.0, 1e-12);
+        assertEquals(2, ev.get("perClass").size());
+        assertTrue(r.out().contains("Precision") && r.out().contains("Confusion"), r.out());
+        BufferedImage heat = ImageIO.read(run.resolve("confusion.png").toFile());
+        assertTrue(heat != null && heat.getWidth() >= 400, "confusion heat map");
+    }
+
+    @Test
+    void predictNamesTheTrueClassOfTheRepositorysImages() throws Exception {
+        Path model = out.resolve("net/seed-42/model.zip");
+        Path dir = Path.of("src/test/resources/images");
+        BufferedImage big = new BufferedImage(96, 72, BufferedImage.TYPE_INT_RGB);
+        big.createGraphics().drawImage(ImageIO.read(dir.resolve("airplane-0.png").toFile()), 0, 0, 96, 72, null);
+        Path bigFile = tmp.resolve("airplane-large.jpg");
+        ImageIO.write(big, "jpg", bigFile.toFile());
+        List<String> args = new ArrayList<>(List.of("predict", "--model", model.toString(), "--top", "2"));
+        try (var files = Files.list(dir)) {
+            files.sorted().forEach(f -> args.add(f.toString()));
+        }
+        args.add(bigFile.toString());
+        Cli.Result r = Cli.run(args.toArray(String[]::new));
+        assertEquals(0, r.code(), r.err());
+        List<String> lines = r.out().strip().lines().toList();
+        assertEquals(7, lines.size(), r.out());
+        for (String line : lines) {
+            String file = Path.of(line.substring(0, line.indexOf(':'))).getFileName().toString();
+            String[] parts = line.substring(line.indexOf(':') + 1).trim().split("\\s+");
+            assertEquals(file.substring(0, file.indexOf('-')), parts[0], line);
+            assertEquals(1.0, Double.parseDouble(parts[1]) + Double.parseDouble(parts[3]), 2e-4, line);
+        }
+        CnnlabModel m = CnnlabModel.load(model);
+        var p = m.classify(ImageIO.read(dir.resolve("bird-0.png").toFile()));
+        assertEquals("bird", p.get(0).label());
+        assertEquals(1.0, p.stream().mapToDouble(CnnlabModel.Prediction::probability).sum(), 1e-5);
+    }
+
+    @Test
+    void predictRejectsNonImagesAndModelsThatAreNotCnnlabs() throws Exception {
+        Path model = out.resolve("net/seed-42/model.zip");
+        Path text = Files.writeString(tmp.resolve("notes.png"), "not really a picture");
+        Cli.Result r = Cli.run("predict", "--model", model.toString(), text.toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("cannot decode image") && r.err().contains("notes.png"), r.err());
+
+        Path lonely = Files.createDirectories(tmp.resolve("lonely"));
+        Files.copy(model, lonely.resolve("model.zip"));
+        r = Cli.run("predict", "--model", lonely.resolve("model.zip").toString(), "src/test/resources/images/bird-0.png");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("not a cnnlab model"), r.err());
+
+        Path corrupt = Files.createDirectories(tmp.resolve("corrupt"));
+        Files.copy(model.resolveSibling("model.json"), corrupt.resolve("model.json"));
+        byte[] zip = Files.readAllBytes(model);
+        Files.write(corrupt.resolve("model.zip"), java.util.Arrays.copyOf(zip, zip.length / 3));
+        r = Cli.run("evaluate", "--model", corrupt.resolve("model.zip").toString(), "--data", RealData.archive().toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("corrupt"), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+    }
+
+    /** The page as a person sees it: Debian's headless Chromium renders it, and the charts show up. */
+    @Test
+    void reportRendersWithItsChartsInHeadlessChromium() throws Exception {
+        Path chromium = Path.of("/usr/bin/chromium");
+        if (!Files.isExecutable(chromium)) {
+            String msg = "Debian's chromium is not installed (apt-get install chromium)";
+            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+                Assertions.fail(msg);
+            }
+            System.err.println("SKIPPED: " + msg);
+            Assumptions.abort(msg);
+        }
+        Path shot = tmp.resolve("report.png");
+        Process p = new ProcessBuilder(chromium.toString(), "--headless", "--no-sandbox", "--disable-gpu",
+                "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--hide-scrollbars", "--user-data-dir=" + tmp.resolve("chrome-profile"),
+                "--window-size=1100,3200", "--screenshot=" + shot, out.resolve("report.html").toUri().toString())
+                .redirectErrorStream(true).start();
+        String log = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "chromium finished");
+        BufferedImage img = ImageIO.read(shot.toFile());
+        assertTrue(img != null, "screenshot written: " + log);
+        assertTrue(colourfulFraction(img) > 0.005, "the charts' coloured series are visible in the rendered page");
+    }
+
+    /** Share of pixels with clearly saturated colour (chart series), as opposed to text, grid and background. */
+    static double colourfulFraction(BufferedImage img) {
+        long n = 0;
+        for (int y = 0; y < img.getHeight(); y += 2) {
+            for (int x = 0; x < img.getWidth(); x += 2) {
+                Color c = new Color(img.getRGB(x, y));
+                float[] hsb = Color.RGBtoHSB(c.getRed(), c.getGreen(), c.getBlue(), null);
+                if (hsb[1] > 0.35 && hsb[2] > 0.25) {
+                    n++;
+                }
+            }
+        }
+        return n / (img.getWidth() * (double) img.getHeight() / 4);
+    }
+}
