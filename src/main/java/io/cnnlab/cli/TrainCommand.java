@@ -8,6 +8,7 @@ import io.cnnlab.train.Profiles;
 import io.cnnlab.train.RunLock;
 import io.cnnlab.train.TrainConfig;
 import io.cnnlab.train.Trainer;
+import io.cnnlab.train.TrainingUi;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -91,6 +92,23 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Checkpoints to keep in the run folder; default ${DEFAULT-VALUE}.")
     int keepCheckpoints;
 
+    @Option(names = "--ui", description = "Show DL4J's training UI in the browser while training (port: --ui-port).")
+    boolean ui;
+
+    @Option(names = "--ui-port", defaultValue = "9000", description = "Port of the training UI; default ${DEFAULT-VALUE}.")
+    int uiPort;
+
+    /** A trainer for this command: checkpoint policy and, with --ui, DL4J's training UI. */
+    private Trainer trainer() {
+        Trainer t = new Trainer(System.out).keepCheckpoints(keepCheckpoints);
+        if (ui) {
+            TrainingUi server = TrainingUi.start(uiPort);
+            System.out.println("cnnlab: training UI at " + server.url() + " (open it in a browser)");
+            t.listeners(java.util.List.of(server.listener()));
+        }
+        return t;
+    }
+
     @Override
     public Integer call() {
         if (resume != null) {
@@ -114,8 +132,7 @@ public final class TrainCommand implements Callable<Integer> {
                         + " --resume " + cfg.out() + " or choose another --out");
             }
             announce(cfg, loaded);
-            new Trainer(System.out).keepCheckpoints(keepCheckpoints)
-                    .train(cfg, loaded.data(), loaded.source(), loaded.seconds());
+            trainer().train(cfg, loaded.data(), loaded.source(), loaded.seconds());
         }
         System.out.println("cnnlab: wrote " + cfg.out().resolve("model.zip") + ", model.json and metrics.json");
         return 0;
@@ -130,8 +147,7 @@ public final class TrainCommand implements Callable<Integer> {
         DataSources.Loaded loaded = load(cfg.dataset(), cfg.data());
         try (RunLock lock = RunLock.acquire(dir)) {
             announce(options.epochs == null ? cfg : cfg.withEpochs(options.epochs), loaded);
-            new Trainer(System.out).keepCheckpoints(keepCheckpoints).resume(dir, options.epochs,
-                    loaded.data(), loaded.source(), loaded.seconds());
+            trainer().resume(dir, options.epochs, loaded.data(), loaded.source(), loaded.seconds());
         }
         System.out.println("cnnlab: wrote " + dir.resolve("model.zip") + ", model.json and metrics.json");
         return 0;
