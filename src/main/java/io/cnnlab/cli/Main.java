@@ -11,7 +11,7 @@ import java.io.PrintWriter;
 /** {@code cnnlab}: the notebook's CNN design study on CIFAR-2 / CIFAR-10, on DL4J. */
 @Command(name = "cnnlab", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Train, compare, evaluate and use the CIFAR CNNs of the design notebook, on Deeplearning4j.",
-        subcommands = {TrainCommand.class, CompareCommand.class, EvaluateCommand.class, PredictCommand.class,
+        subcommands = {TrainCommand.class, CompareCommand.class, EvaluateCommand.class, PredictCommand.class, BenchCommand.class,
             ArchsCommand.class, SummaryCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit code for bad input: a wrong option, a missing file, a corrupt download. */

@@ -41,11 +41,7 @@ public final class Comparison {
         }
 
         public double learningRateOf(String arch) {
-            if (learningRate != null) {
-                return learningRate;
-            }
-            var profile = Profiles.bundled(arch);
-            return profile != null && profile.get("learningRate") != null ? (Double) profile.get("learningRate") : 1e-2;
+            return learningRate != null ? learningRate : Profiles.learningRateOf(arch);
         }
 
         public Path runDir(String arch, long seed) {

@@ -59,6 +59,12 @@ public final class Profiles {
         return bundled;
     }
 
+    /** The learning rate in an architecture's bundled profile; 0.01 (the notebook's) when it has none. */
+    public static double learningRateOf(String arch) {
+        Map<String, Object> profile = bundled(arch);
+        return profile != null && profile.get("learningRate") != null ? (Double) profile.get("learningRate") : 1e-2;
+    }
+
     /** The bundled profile {@code name} (./profiles/NAME.yaml, else the copy inside cnnlab), or null. */
     public static Map<String, Object> bundled(String name) {
         return bundled(name, KEYS);

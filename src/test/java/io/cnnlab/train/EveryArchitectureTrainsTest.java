@@ -21,7 +21,7 @@ class EveryArchitectureTrainsTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("archs")
     void oneEpochWithoutNaNBeatsChance(String arch) {
-        double lr = (Double) Profiles.bundled(arch).get("learningRate");
+        double lr = Profiles.learningRateOf(arch);
         TrainConfig cfg = new TrainConfig(arch, "cifar2", 1, 64, lr, 42, null, null, true);
         RunMetrics m = new Trainer(new PrintStream(OutputStream.nullOutputStream()))
                 .train(cfg, RealData.cifar2(), "test", 0).metrics();

@@ -1,0 +1,61 @@
+package io.cnnlab.cli;
+
+import io.cnnlab.backend.Backend;
+import io.cnnlab.data.DataSources;
+import io.cnnlab.model.Architectures;
+import io.cnnlab.train.AtomicFiles;
+import io.cnnlab.train.Benchmark;
+import io.cnnlab.train.RuntimeInfo;
+import io.cnnlab.train.Trainer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code cnnlab bench}: seconds per epoch, images per second and peak memory of the training loop. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Measure training speed: per architecture one warm-up epoch, then --epochs timed epochs",
+            "(median), inference images/s over the validation set, and peak RSS. Run it on a quiet machine."})
+public final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--archs", split = ",", paramLabel = "A,B,...", description = "Architectures; default net.")
+    List<String> archs = List.of("net");
+    @Option(names = "--dataset", defaultValue = "cifar2", description = "Dataset; default ${DEFAULT-VALUE}.")
+    String dataset;
+    @Option(names = "--epochs", defaultValue = "3", description = "Timed epochs after the warm-up; default ${DEFAULT-VALUE}.")
+    int epochs;
+    @Option(names = "--batch-size", defaultValue = "64", description = "Minibatch size; default ${DEFAULT-VALUE}.")
+    int batchSize;
+    @Option(names = "--lr", description = "Learning rate; default each architecture's profile rate.")
+    Double learningRate;
+    @Option(names = "--data", paramLabel = "PATH|URL", description = "Data, as for train.")
+    String data;
+    @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON.")
+    Path json;
+
+    @Override
+    public Integer call() {
+        archs.forEach(Architectures::get);
+        if (epochs < 1) {
+            throw new io.cnnlab.UserException("epochs must be a positive whole number, got " + epochs);
+        }
+        DataSources.Loaded loaded = TrainCommand.load(dataset, DataSources.resolveSpec(data));
+        System.out.printf("cnnlab bench: %s, %,d train images, batch %d, backend %s, OMP_NUM_THREADS=%s%n", dataset,
+                loaded.data().train().size(), batchSize, Backend.describe(), System.getenv("OMP_NUM_THREADS"));
+        System.out.printf("data load: %.2f s (%s)%n", loaded.seconds(), loaded.fromCache() ? "cached" : "decoded");
+        List<Benchmark.Result> results = Benchmark.runAll(archs, dataset, loaded.data(), epochs, batchSize, learningRate, System.out);
+        if (json != null) {
+            Map<String, Object> doc = new LinkedHashMap<>();
+            doc.put("machine", RuntimeInfo.machine());
+            doc.put("dataLoadSeconds", loaded.seconds());
+            doc.put("dataFromCache", loaded.fromCache());
+            doc.put("results", results);
+            AtomicFiles.write(json, tmp -> Trainer.JSON.writeValue(tmp.toFile(), doc));
+            System.out.println("cnnlab: wrote " + json);
+        }
+        return 0;
+    }
+}
