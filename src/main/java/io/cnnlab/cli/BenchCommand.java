@@ -23,30 +23,27 @@ import java.util.concurrent.Callable;
 public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--archs", split = ",", paramLabel = "A,B,...", description = "Architectures; default net.")
     List<String> archs = List.of("net");
-    @Option(names = "--dataset", defaultValue = "cifar2", description = "Dataset; default ${DEFAULT-VALUE}.")
-    String dataset;
-    @Option(names = "--epochs", defaultValue = "3", description = "Timed epochs after the warm-up; default ${DEFAULT-VALUE}.")
-    int epochs;
-    @Option(names = "--batch-size", defaultValue = "64", description = "Minibatch size; default ${DEFAULT-VALUE}.")
-    int batchSize;
-    @Option(names = "--lr", description = "Learning rate; default each architecture's profile rate.")
-    Double learningRate;
-    @Option(names = "--data", paramLabel = "PATH|URL", description = "Data, as for train.")
-    String data;
+    @picocli.CommandLine.Mixin
+    RunOptions options = new RunOptions();
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON.")
     Path json;
 
     @Override
     public Integer call() {
         archs.forEach(Architectures::get);
+        String dataset = options.dataset != null ? options.dataset : "cifar2";
+        int epochs = options.epochs != null ? options.epochs : 3;
+        int batchSize = options.batchSize != null ? options.batchSize : 64;
+        long seed = options.seed != null ? options.seed : 42;
         if (epochs < 1) {
             throw new io.cnnlab.UserException("epochs must be a positive whole number, got " + epochs);
         }
-        DataSources.Loaded loaded = TrainCommand.load(dataset, DataSources.resolveSpec(data));
+        DataSources.Loaded loaded = TrainCommand.load(dataset, DataSources.resolveSpec(options.data));
         System.out.printf("cnnlab bench: %s, %,d train images, batch %d, backend %s, OMP_NUM_THREADS=%s%n", dataset,
                 loaded.data().train().size(), batchSize, Backend.describe(), System.getenv("OMP_NUM_THREADS"));
         System.out.printf("data load: %.2f s (%s)%n", loaded.seconds(), loaded.fromCache() ? "cached" : "decoded");
-        List<Benchmark.Result> results = Benchmark.runAll(archs, dataset, loaded.data(), epochs, batchSize, learningRate, System.out);
+        List<Benchmark.Result> results = Benchmark.runAll(archs, dataset, loaded.data(), epochs, batchSize,
+                options.learningRate, seed, System.out);
         if (json != null) {
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("machine", RuntimeInfo.machine());

@@ -28,20 +28,10 @@ public final class CompareCommand implements Callable<Integer> {
     List<String> archs;
     @Option(names = "--profile", paramLabel = "FILE|NAME", description = "Comparison profile, e.g. notebook (profiles/notebook.yaml).")
     String profile;
-    @Option(names = "--dataset", description = "cifar2, cifar10 or class names a,b,...; default cifar2.")
-    String dataset;
-    @Option(names = "--epochs", description = "Epochs per run; default 100.")
-    Integer epochs;
     @Option(names = "--seeds", description = "Seeds per architecture (seed, seed+1, ...); default 3.")
     Integer seeds;
-    @Option(names = "--seed", description = "First seed; default 42.")
-    Long seed;
-    @Option(names = "--batch-size", description = "Minibatch size; default 64.")
-    Integer batchSize;
-    @Option(names = "--lr", description = "One learning rate for all; default each architecture's profile rate.")
-    Double learningRate;
-    @Option(names = "--data", paramLabel = "PATH|URL", description = "Data, as for train.")
-    String data;
+    @picocli.CommandLine.Mixin
+    RunOptions options = new RunOptions();
     @Option(names = "--out", paramLabel = "DIR", description = "Comparison folder; default runs/compare-<dataset>.")
     Path out;
 
@@ -53,14 +43,13 @@ public final class CompareCommand implements Callable<Integer> {
         if (profile != null) {
             s.putAll(Profiles.load(profile, Profiles.COMPARE_KEYS));
         }
-        put(s, "archs", archs);
-        put(s, "dataset", dataset);
-        put(s, "epochs", epochs);
-        put(s, "seeds", seeds);
-        put(s, "seed", seed);
-        put(s, "batchSize", batchSize);
-        put(s, "learningRate", learningRate);
-        put(s, "data", data);
+        s.putAll(options.given());
+        if (archs != null) {
+            s.put("archs", archs);
+        }
+        if (seeds != null) {
+            s.put("seeds", seeds);
+        }
         List<String> archList = new ArrayList<>((List<String>) s.get("archs"));
         if (archList.isEmpty()) {
             archList.addAll(io.cnnlab.model.Architectures.names());
@@ -71,7 +60,7 @@ public final class CompareCommand implements Callable<Integer> {
         String spec = DataSources.resolveSpec((String) s.get("data"));
         // Validates epochs, batch size and learning rate as a training run would.
         new TrainConfig(archList.get(0), ds, (Integer) s.get("epochs"), (Integer) s.get("batchSize"),
-                learningRate != null ? learningRate : s.get("learningRate") != null ? (Double) s.get("learningRate") : 1e-2,
+                s.get("learningRate") != null ? (Double) s.get("learningRate") : 1e-2,
                 (Long) s.get("seed"), spec, dir, true);
         Comparison.Plan plan = new Comparison.Plan(archList, ds, (Integer) s.get("epochs"), (Integer) s.get("seeds"),
                 (Long) s.get("seed"), (Integer) s.get("batchSize"), (Double) s.get("learningRate"), spec, dir);
@@ -94,11 +83,5 @@ public final class CompareCommand implements Callable<Integer> {
         }
         System.out.println("cnnlab: wrote " + dir.resolve("report.html") + " (and results.csv, results.json, charts)");
         return 0;
-    }
-
-    private static void put(Map<String, Object> s, String key, Object value) {
-        if (value != null) {
-            s.put(key, value);
-        }
     }
 }

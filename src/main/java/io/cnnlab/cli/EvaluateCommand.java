@@ -23,8 +23,8 @@ import java.util.concurrent.Callable;
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
         description = "Evaluate a trained model on the test (validation) images of its classes, with DL4J's Evaluation.")
 public final class EvaluateCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "ZIP", description = "A run's model.zip (model.json beside it).")
-    Path model;
+    @picocli.CommandLine.Mixin
+    ModelOption modelOption = new ModelOption();
     @Option(names = "--data", paramLabel = "PATH|URL", description = "Data, as for train.")
     String data;
     @Option(names = "--split", defaultValue = "test", description = "test (the notebook's val) or train; default ${DEFAULT-VALUE}.")
@@ -34,7 +34,7 @@ public final class EvaluateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        CnnlabModel m = CnnlabModel.load(model);
+        CnnlabModel m = modelOption.load();
         if (!split.equals("test") && !split.equals("train")) {
             throw new io.cnnlab.UserException("--split must be test or train, got '" + split + "'");
         }
@@ -63,7 +63,7 @@ public final class EvaluateCommand implements Callable<Integer> {
             perClass.add(row);
         }
         Map<String, Object> json = new LinkedHashMap<>();
-        json.put("model", model.toAbsolutePath().toString());
+        json.put("model", modelOption.model.toAbsolutePath().toString());
         json.put("data", loaded.source());
         json.put("split", split);
         json.put("examples", images.size());
@@ -71,7 +71,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         json.put("classes", m.classes());
         json.put("perClass", perClass);
         json.put("confusionMatrix", confusion);
-        Path dir = out != null ? out : model.toAbsolutePath().getParent();
+        Path dir = out != null ? out : modelOption.model.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         AtomicFiles.write(dir.resolve("evaluation.json"), tmp -> Trainer.JSON.writeValue(tmp.toFile(), json));
         byte[] png = Charts.png(Charts.confusion(m.classes(), confusion));

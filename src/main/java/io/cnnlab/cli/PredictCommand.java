@@ -17,8 +17,8 @@ import java.util.concurrent.Callable;
 @Command(name = "predict", mixinStandardHelpOptions = true,
         description = "Classify PNG/JPEG files of any size (scaled to 32x32, normalised as in training).")
 public final class PredictCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "ZIP", description = "A run's model.zip (model.json beside it).")
-    Path model;
+    @picocli.CommandLine.Mixin
+    ModelOption modelOption = new ModelOption();
     @Option(names = "--top", defaultValue = "3", description = "Classes to show per image; default ${DEFAULT-VALUE}.")
     int top;
     @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "Image files.")
@@ -26,7 +26,7 @@ public final class PredictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        CnnlabModel m = CnnlabModel.load(model);
+        CnnlabModel m = modelOption.load();
         for (Path image : images) {
             if (!Files.isRegularFile(image)) {
                 throw new UserException("image " + image + " does not exist");

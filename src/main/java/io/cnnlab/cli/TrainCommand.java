@@ -26,57 +26,33 @@ import java.util.concurrent.Callable;
                 + "bundled profile (profiles/<arch>.yaml), the notebook's defaults."})
 public final class TrainCommand implements Callable<Integer> {
 
-    /** The options every command that trains shares. */
-    static final class TrainOptions {
-        @Option(names = "--arch", description = "Architecture (see 'cnnlab archs'); default net.")
-        String arch;
-        @Option(names = "--dataset", description = "cifar2 (airplane, bird), cifar10, or class names a,b,...; default cifar2.")
-        String dataset;
-        @Option(names = "--epochs", description = "Epochs; default 100.")
-        Integer epochs;
-        @Option(names = "--batch-size", description = "Minibatch size; default 64.")
-        Integer batchSize;
-        @Option(names = "--lr", description = "SGD learning rate; default 0.01 (resdeep 0.001).")
-        Double learningRate;
-        @Option(names = "--seed", description = "Random seed for initialisation and shuffling; default 42.")
-        Long seed;
-        @Option(names = "--data", paramLabel = "PATH|URL",
-                description = "CIFAR-10 binary tarball or folder, image tree (folder, .tar.gz, .zip) or URL; "
-                        + "default $CNNLAB_DATA, else the official download.")
-        String data;
-        @Option(names = "--profile", paramLabel = "FILE|NAME", description = "YAML profile with these settings.")
-        String profile;
+    @Option(names = "--arch", description = "Architecture (see 'cnnlab archs'); default net.")
+    String arch;
 
-        /** Merges flags over --profile over the arch's bundled profile over the notebook's defaults. */
-        Map<String, Object> settings() {
-            Map<String, Object> s = new HashMap<>(Map.of("arch", "net", "dataset", "cifar2", "epochs", 100,
-                    "batchSize", 64, "learningRate", 1e-2, "seed", 42L));
-            Map<String, Object> fromProfile = profile == null ? Map.of() : Profiles.load(profile);
-            String archName = arch != null ? arch : (String) fromProfile.getOrDefault("arch", "net");
-            Map<String, Object> archProfile = Profiles.bundled(archName);
-            if (archProfile != null) {
-                s.putAll(archProfile);
-            }
-            s.putAll(fromProfile);
-            putIfSet(s, "arch", arch);
-            putIfSet(s, "dataset", dataset);
-            putIfSet(s, "epochs", epochs);
-            putIfSet(s, "batchSize", batchSize);
-            putIfSet(s, "learningRate", learningRate);
-            putIfSet(s, "seed", seed);
-            putIfSet(s, "data", data);
-            return s;
-        }
-
-        private static void putIfSet(Map<String, Object> s, String key, Object value) {
-            if (value != null) {
-                s.put(key, value);
-            }
-        }
-    }
+    @Option(names = "--profile", paramLabel = "FILE|NAME", description = "YAML profile with these settings.")
+    String profile;
 
     @picocli.CommandLine.Mixin
-    TrainOptions options = new TrainOptions();
+    RunOptions options = new RunOptions();
+
+    /** Merges flags over --profile over the arch's bundled profile over the notebook's defaults. */
+    Map<String, Object> settings() {
+        Map<String, Object> s = new HashMap<>(Map.of("arch", "net", "dataset", "cifar2", "epochs", 100,
+                "batchSize", 64, "learningRate", 1e-2, "seed", 42L));
+        Map<String, Object> fromProfile = profile == null ? Map.of() : Profiles.load(profile);
+        String archName = arch != null ? arch : (String) fromProfile.getOrDefault("arch", "net");
+        Map<String, Object> archProfile = Profiles.bundled(archName);
+        if (archProfile != null) {
+            s.putAll(archProfile);
+        }
+        s.putAll(fromProfile);
+        s.putAll(options.given());
+        if (arch != null) {
+            s.put("arch", arch);
+        }
+        return s;
+    }
+
 
     @Option(names = "--out", paramLabel = "DIR", description = "Run folder; default runs/<arch>-<dataset>-<time>.")
     Path out;
@@ -114,7 +90,7 @@ public final class TrainCommand implements Callable<Integer> {
         if (resume != null) {
             return resume();
         }
-        Map<String, Object> s = options.settings();
+        Map<String, Object> s = settings();
         String arch = (String) s.get("arch");
         String dataset = (String) s.get("dataset");
         Path outDir = out != null ? out : s.containsKey("out") ? Path.of((String) s.get("out"))

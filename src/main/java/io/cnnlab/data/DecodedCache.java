@@ -1,57 +1,66 @@
 package io.cnnlab.data;
 
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
+import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.zip.CRC32C;
-import java.util.zip.CheckedInputStream;
-import java.util.zip.CheckedOutputStream;
+import java.util.zip.CRC32;
 
 /**
  * The decoded uint8 store on disk, so that a data set is decoded once. The file carries a magic
- * number, a format version, the key of the source it was decoded from, and a CRC32C of everything
+ * number, a format version, the key of the source it was decoded from, and a CRC-32 of everything
  * before it; a file that is stale (other version or source) or corrupt is ignored and deleted, never
  * used. Written to a temporary file and renamed, so a crash never leaves a half-written cache.
+ *
+ * <p>Layout: magic, version, header length, header (source key, class names, split sizes), then per
+ * split its labels and pixels, then the CRC. The big arrays move with single native reads and writes
+ * and zlib's native CRC-32, so even a cold JVM loads CIFAR-10's 184 MB in a fraction of a second.
  */
 public final class DecodedCache {
     static final long MAGIC = 0x434E4E4C41424443L; // "CNNLABDC"
-    static final int VERSION = 1;
+    static final int VERSION = 2;
 
     private DecodedCache() {
     }
 
     public static void save(CifarData data, String sourceKey, Path file) throws IOException {
         Files.createDirectories(file.getParent());
+        ByteArrayOutputStream headerBytes = new ByteArrayOutputStream();
+        DataOutputStream h = new DataOutputStream(headerBytes);
+        h.writeUTF(sourceKey);
+        h.writeInt(data.classNames().size());
+        for (String c : data.classNames()) {
+            h.writeUTF(c);
+        }
+        h.writeInt(data.train().size());
+        h.writeInt(data.test().size());
+        byte[] header = headerBytes.toByteArray();
+
         Path tmp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".part");
         try {
-            CRC32C crc = new CRC32C();
-            try (OutputStream os = Files.newOutputStream(tmp);
-                 DataOutputStream out = new DataOutputStream(new CheckedOutputStream(new BufferedOutputStream(os, 1 << 20), crc))) {
-                out.writeLong(MAGIC);
-                out.writeInt(VERSION);
-                out.writeUTF(sourceKey);
-                out.writeInt(data.classNames().size());
-                for (String c : data.classNames()) {
-                    out.writeUTF(c);
+            CRC32 crc = new CRC32();
+            try (RandomAccessFile out = new RandomAccessFile(tmp.toFile(), "rw")) {
+                ByteArrayOutputStream prefix = new ByteArrayOutputStream();
+                DataOutputStream p = new DataOutputStream(prefix);
+                p.writeLong(MAGIC);
+                p.writeInt(VERSION);
+                p.writeInt(header.length);
+                p.write(header);
+                for (byte[] part : List.of(prefix.toByteArray(), data.train().labels(), data.train().pixels(),
+                        data.test().labels(), data.test().pixels())) {
+                    out.write(part);
+                    crc.update(part);
                 }
-                for (LabeledImages split : List.of(data.train(), data.test())) {
-                    out.writeInt(split.size());
-                    out.write(split.labels());
-                    out.write(split.pixels());
-                }
-                out.flush();
-                new DataOutputStream(os).writeLong(crc.getValue());
+                out.writeLong(crc.getValue());
             }
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {
@@ -64,44 +73,59 @@ public final class DecodedCache {
         if (!Files.isRegularFile(file)) {
             return Optional.empty();
         }
-        CRC32C crc = new CRC32C();
-        try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 20);
-             CheckedInputStream checked = new CheckedInputStream(raw, crc)) {
-            DataInputStream in = new DataInputStream(checked);
-            if (in.readLong() != MAGIC || in.readInt() != VERSION || !in.readUTF().equals(sourceKey)) {
+        try (RandomAccessFile in = new RandomAccessFile(file.toFile(), "r")) {
+            CRC32 crc = new CRC32();
+            byte[] fixed = new byte[16];
+            in.readFully(fixed);
+            crc.update(fixed);
+            DataInputStream f = new DataInputStream(new ByteArrayInputStream(fixed));
+            int headerLength;
+            if (f.readLong() != MAGIC || f.readInt() != VERSION || (headerLength = f.readInt()) < 0 || headerLength > 1 << 20) {
                 return discard(file, "stale");
             }
-            int k = in.readInt();
+            byte[] header = new byte[headerLength];
+            in.readFully(header);
+            crc.update(header);
+            DataInputStream h = new DataInputStream(new ByteArrayInputStream(header));
+            if (!h.readUTF().equals(sourceKey)) {
+                return discard(file, "stale");
+            }
+            int k = h.readInt();
             if (k < 1 || k > 256) {
                 return discard(file, "corrupt");
             }
             List<String> classes = new ArrayList<>();
             for (int i = 0; i < k; i++) {
-                classes.add(in.readUTF());
+                classes.add(h.readUTF());
             }
-            LabeledImages[] splits = new LabeledImages[2];
-            for (int s = 0; s < 2; s++) {
-                int n = in.readInt();
+            int[] sizes = {h.readInt(), h.readInt()};
+            long expectedLength = 16L + headerLength + 8;
+            for (int n : sizes) {
                 if (n < 0 || n > 10_000_000) {
                     return discard(file, "corrupt");
                 }
-                byte[] labels = new byte[n];
+                expectedLength += (long) n * (1 + LabeledImages.IMAGE_BYTES);
+            }
+            if (in.length() != expectedLength) {
+                return discard(file, "truncated");
+            }
+            LabeledImages[] splits = new LabeledImages[2];
+            for (int s = 0; s < 2; s++) {
+                byte[] labels = new byte[sizes[s]];
+                byte[] pixels = new byte[sizes[s] * LabeledImages.IMAGE_BYTES];
                 in.readFully(labels);
-                byte[] pixels = new byte[n * LabeledImages.IMAGE_BYTES];
                 in.readFully(pixels);
-                splits[s] = new LabeledImages(pixels, labels, classes);
-            }
-            long expected = crc.getValue();
-            long stored = new DataInputStream(raw).readLong();
-            if (stored != expected || raw.read() != -1) {
-                return discard(file, "corrupt");
-            }
-            for (LabeledImages split : splits) {
-                for (byte l : split.labels()) {
+                crc.update(labels);
+                crc.update(pixels);
+                for (byte l : labels) {
                     if ((l & 0xFF) >= k) {
                         return discard(file, "corrupt");
                     }
                 }
+                splits[s] = new LabeledImages(pixels, labels, classes);
+            }
+            if (in.readLong() != crc.getValue()) {
+                return discard(file, "corrupt");
             }
             return Optional.of(new CifarData(splits[0], splits[1]));
         } catch (EOFException | IllegalArgumentException e) {

@@ -28,8 +28,8 @@ public final class Benchmark {
     private Benchmark() {
     }
 
-    public static Result run(String arch, String dataset, CifarData data, int epochs, int batchSize, double lr) {
-        TrainConfig cfg = new TrainConfig(arch, dataset, epochs + 1, batchSize, lr, 42, "bench", null, true);
+    public static Result run(String arch, String dataset, CifarData data, int epochs, int batchSize, double lr, long seed) {
+        TrainConfig cfg = new TrainConfig(arch, dataset, epochs + 1, batchSize, lr, seed, "bench", null, true);
         Trainer.Result r = new Trainer(new PrintStream(OutputStream.nullOutputStream())).train(cfg, data, "bench", 0);
         List<Double> timed = r.metrics().epochSeconds().subList(1, epochs + 1);
         double median = median(timed);
@@ -59,11 +59,11 @@ public final class Benchmark {
     }
 
     public static List<Result> runAll(List<String> archs, String dataset, CifarData data, int epochs, int batchSize,
-                                      Double lr, PrintStream log) {
+                                      Double lr, long seed, PrintStream log) {
         List<Result> out = new ArrayList<>();
         for (String arch : archs) {
             double rate = lr != null ? lr : Profiles.learningRateOf(arch);
-            Result r = run(arch, dataset, data, epochs, batchSize, rate);
+            Result r = run(arch, dataset, data, epochs, batchSize, rate, seed);
             log.printf("%-11s %8.2f s/epoch  %9.0f img/s train  %9.0f img/s infer  peak RSS %5.0f MB%n", arch,
                     r.medianEpochSeconds(), r.trainImagesPerSecond(), r.inferImagesPerSecond(), r.peakRssBytes() / 1e6);
             out.add(r);

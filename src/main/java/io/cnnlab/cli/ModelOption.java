@@ -1,0 +1,16 @@
+package io.cnnlab.cli;
+
+import io.cnnlab.train.CnnlabModel;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+
+/** {@code --model ZIP} of the commands that use a trained model, as a picocli mixin. */
+final class ModelOption {
+    @Option(names = "--model", required = true, paramLabel = "ZIP", description = "A run's model.zip (model.json beside it).")
+    Path model;
+
+    CnnlabModel load() {
+        return CnnlabModel.load(model);
+    }
+}

@@ -1,0 +1,45 @@
+package io.cnnlab.cli;
+
+import picocli.CommandLine.Option;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The run settings that train, compare and bench share, as a picocli mixin. Unset options stay null
+ * so that each command can layer them over its profiles and defaults.
+ */
+final class RunOptions {
+    @Option(names = "--dataset", description = "cifar2 (airplane, bird), cifar10, or class names a,b,...; default cifar2.")
+    String dataset;
+    @Option(names = "--epochs", description = "Epochs per run; default 100 (bench: timed epochs after a warm-up, default 3).")
+    Integer epochs;
+    @Option(names = "--batch-size", description = "Minibatch size; default 64.")
+    Integer batchSize;
+    @Option(names = "--lr", description = "SGD learning rate; default the architecture's profile rate (0.01; resdeep 0.001).")
+    Double learningRate;
+    @Option(names = "--seed", description = "Random seed for initialisation and shuffling; default 42 (compare: the first seed).")
+    Long seed;
+    @Option(names = "--data", paramLabel = "PATH|URL",
+            description = "CIFAR-10 binary tarball or folder, image tree (folder, .tar.gz, .zip) or URL; "
+                    + "default $CNNLAB_DATA, else the official download.")
+    String data;
+
+    /** The options given on the command line, under their profile key names. */
+    Map<String, Object> given() {
+        Map<String, Object> m = new HashMap<>();
+        put(m, "dataset", dataset);
+        put(m, "epochs", epochs);
+        put(m, "batchSize", batchSize);
+        put(m, "learningRate", learningRate);
+        put(m, "seed", seed);
+        put(m, "data", data);
+        return m;
+    }
+
+    private static void put(Map<String, Object> m, String key, Object value) {
+        if (value != null) {
+            m.put(key, value);
+        }
+    }
+}
