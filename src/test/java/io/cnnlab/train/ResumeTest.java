@@ -124,7 +124,7 @@ class ResumeTest {
         Path run = tmp.resolve("interrupted");
         Process p = cnnlab("train", "--out", run.toString());
         awaitCheckpoint(run, 1, p);
-        new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor();
+        new ProcessBuilder("bash", "-c", "kill -INT " + p.pid()).start().waitFor();   // SIGINT, as Ctrl-C
         assertEquals(130, p.waitFor(), output(p));
         assertTrue(output(p).contains("Resume with: cnnlab train --resume " + run), output(p));
 
