@@ -34,18 +34,14 @@ public final class Backend {
         return Nd4j.getExecutioner().getEnvironmentInformation().getProperty("backend", "unknown");
     }
 
-    /** Backend name plus the native build in use, e.g. "CPU (nd4j-native linux-x86_64-onednn-avx2, 2 OpenMP threads)". */
+    /** Backend name plus, on CPU, the native build in use, e.g. "CPU (nd4j-native linux-x86_64-onednn-avx2, 2 OpenMP threads)". */
     public static String describe() {
         String backend = name();
-        String build = System.getProperty("org.bytedeco.javacpp.platform.extension", "");
-        StringBuilder sb = new StringBuilder(backend);
-        if ("CPU".equalsIgnoreCase(backend)) {
-            sb.append(" (nd4j-native ").append(nativeClassifier()).append(", ")
-              .append(Nd4j.getEnvironment().maxMasterThreads()).append(" OpenMP threads)");
-        } else if (!build.isEmpty()) {
-            sb.append(" (").append(build).append(')');
+        if (!"CPU".equalsIgnoreCase(backend)) {
+            return backend;
         }
-        return sb.toString();
+        return backend + " (nd4j-native " + nativeClassifier() + ", " + Nd4j.getEnvironment().maxMasterThreads()
+                + " OpenMP threads)";
     }
 
     /** The classifier of the nd4j-native jar on the class path, found from the native library's resource path. */

@@ -35,25 +35,6 @@ public final class TrainCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     RunOptions options = new RunOptions();
 
-    /** Merges flags over --profile over the arch's bundled profile over the notebook's defaults. */
-    Map<String, Object> settings() {
-        Map<String, Object> s = new HashMap<>(Map.of("arch", "net", "dataset", "cifar2", "epochs", 100,
-                "batchSize", 64, "learningRate", 1e-2, "seed", 42L));
-        Map<String, Object> fromProfile = profile == null ? Map.of() : Profiles.load(profile);
-        String archName = arch != null ? arch : (String) fromProfile.getOrDefault("arch", "net");
-        Map<String, Object> archProfile = Profiles.bundled(archName);
-        if (archProfile != null) {
-            s.putAll(archProfile);
-        }
-        s.putAll(fromProfile);
-        s.putAll(options.given());
-        if (arch != null) {
-            s.put("arch", arch);
-        }
-        return s;
-    }
-
-
     @Option(names = "--out", paramLabel = "DIR", description = "Run folder; default runs/<arch>-<dataset>-<time>.")
     Path out;
 
@@ -73,6 +54,24 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--ui-port", defaultValue = "9000", description = "Port of the training UI; default ${DEFAULT-VALUE}.")
     int uiPort;
+
+    /** Merges flags over --profile over the arch's bundled profile over the notebook's defaults. */
+    Map<String, Object> settings() {
+        Map<String, Object> s = new HashMap<>(Map.of("arch", "net", "dataset", "cifar2", "epochs", 100,
+                "batchSize", 64, "learningRate", 1e-2, "seed", 42L));
+        Map<String, Object> fromProfile = profile == null ? Map.of() : Profiles.load(profile);
+        String archName = arch != null ? arch : (String) fromProfile.getOrDefault("arch", "net");
+        Map<String, Object> archProfile = Profiles.bundled(archName);
+        if (archProfile != null) {
+            s.putAll(archProfile);
+        }
+        s.putAll(fromProfile);
+        s.putAll(options.given());
+        if (arch != null) {
+            s.put("arch", arch);
+        }
+        return s;
+    }
 
     /** A trainer for this command: checkpoint policy and, with --ui, DL4J's training UI. */
     private Trainer trainer() {
