@@ -1,5 +1,6 @@
 package io.cnnlab.backend;
 
+import io.cnnlab.UserException;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -24,7 +25,16 @@ public final class Backend {
         if (System.getProperty(HELPERS_DISABLE_PROPERTY) == null) {
             System.setProperty(HELPERS_DISABLE_PROPERTY, "false");
         }
-        Nd4j.setDefaultDataTypes(DataType.FLOAT, DataType.FLOAT);
+        try {
+            Nd4j.setDefaultDataTypes(DataType.FLOAT, DataType.FLOAT);
+        } catch (LinkageError | RuntimeException e) {
+            Throwable root = e;
+            while (root.getCause() != null) {
+                root = root.getCause();
+            }
+            throw new UserException("no usable ND4J backend (" + root.getMessage() + "). The CUDA build (-Pcuda) needs an"
+                    + " NVIDIA GPU and its driver (libcuda.so.1); elsewhere build with the default CPU profile", e);
+        }
         configured = true;
     }
 
