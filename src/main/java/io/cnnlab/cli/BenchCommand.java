@@ -40,7 +40,7 @@ public final class BenchCommand implements Callable<Integer> {
         }
         DataSources.Loaded loaded = TrainCommand.load(dataset, DataSources.resolveSpec(options.data));
         System.out.printf("cnnlab bench: %s, %,d train images, batch %d, backend %s, OMP_NUM_THREADS=%s%n", dataset,
-                loaded.data().train().size(), batchSize, Backend.describe(), System.getenv("OMP_NUM_THREADS"));
+                loaded.data().train().size(), batchSize, Backend.describe(), RuntimeInfo.machine().get("OMP_NUM_THREADS"));
         System.out.printf("data load: %.2f s (%s)%n", loaded.seconds(), loaded.fromCache() ? "cached" : "decoded");
         List<Benchmark.Result> results = Benchmark.runAll(archs, dataset, loaded.data(), epochs, batchSize,
                 options.learningRate, seed, System.out);

@@ -40,7 +40,7 @@ public final class Benchmark {
         double inferSeconds = (System.nanoTime() - t0) / 1e9;
         return new Result(arch, dataset, batchSize, data.train().size(), List.copyOf(timed), median,
                 data.train().size() / median, n / inferSeconds, RuntimeInfo.peakRssBytes(), Backend.describe(),
-                String.valueOf(System.getenv("OMP_NUM_THREADS")));
+                String.valueOf(RuntimeInfo.machine().get("OMP_NUM_THREADS")));
     }
 
     private static int infer(ComputationGraph g, CifarData data, int batchSize) {
