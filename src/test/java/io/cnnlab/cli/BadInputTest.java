@@ -31,9 +31,35 @@ class BadInputTest {
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
     private PrintStream savedErr;
 
+    static Path model;
+    static int deadPort;
+
     @BeforeAll
     static void fixtures() throws Exception {
         tree = TestImages.tree(tmp.resolve("tree"), new String[] {"airplane", "bird"}, 2, 1);
+        Path binary = TestImages.binaryRelease(tmp.resolve("binary"));
+        byte[] batch = Files.readAllBytes(binary.resolve("data_batch_2.bin"));
+        Files.write(binary.resolve("data_batch_2.bin"), java.util.Arrays.copyOf(batch, batch.length - 7));
+        Path docs = Files.createDirectories(tmp.resolve("docs/readme"));
+        Files.writeString(docs.resolve("README.txt"), "no images");
+        TestImages.tarGz(tmp.resolve("docs"), tmp.resolve("no-images.tar.gz"), "");
+        Path corrupt = TestImages.tree(tmp.resolve("corrupt-tree"), new String[] {"airplane", "bird"}, 2, 1);
+        Files.write(corrupt.resolve("train/bird/0001.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 0, 0});
+        Path big = TestImages.tree(tmp.resolve("big-tree"), new String[] {"airplane", "bird"}, 2, 1);
+        Files.write(big.resolve("train/airplane/large.png"), TestImages.png(new java.awt.image.BufferedImage(64, 48,
+                java.awt.image.BufferedImage.TYPE_INT_RGB)));
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            deadPort = s.getLocalPort();
+        }
+        assertEquals(0, Main.run("train", "--arch", "net", "--epochs", "1", "--data", tree.toString(),
+                "--out", tmp.resolve("model").toString()));
+        model = tmp.resolve("model/model.zip");
+        Path foreign = Files.createDirectories(tmp.resolve("foreign"));
+        Files.copy(model, foreign.resolve("model.zip"));
+        Path broken = Files.createDirectories(tmp.resolve("broken"));
+        Files.copy(model.resolveSibling("model.json"), broken.resolve("model.json"));
+        Files.write(broken.resolve("model.zip"), java.util.Arrays.copyOf(Files.readAllBytes(model), 500));
+        Files.writeString(tmp.resolve("photo.jpg"), "this is text, not a JPEG");
         profiles = Files.createDirectories(tmp.resolve("profiles"));
         Files.writeString(profiles.resolve("unknown-key.yaml"), "arch: net\nepochz: 3\n");
         Files.writeString(profiles.resolve("wrong-type.yaml"), "arch: net\nepochs: ten\n");
@@ -71,6 +97,14 @@ class BadInputTest {
             Arguments.of("image tree lacking a class", new String[] {"train", "--dataset", "airplane,ship", data, out}, "no class 'ship'"),
             Arguments.of("truncated archive", new String[] {"train", "--data", tmp.resolve("truncated.tar.gz").toString(), out}, "corrupt or truncated"),
             Arguments.of("out folder not writable", new String[] {"train", "--epochs", "1", data, "--out", tmp.resolve("a-file/run").toString()}, "cannot write to out folder"),
+            Arguments.of("truncated binary batch", new String[] {"train", "--data", tmp.resolve("binary/cifar-10-batches-bin").toString(), out}, "data_batch_2.bin is truncated"),
+            Arguments.of("archive with no images", new String[] {"train", "--data", tmp.resolve("no-images.tar.gz").toString(), out}, "no images found"),
+            Arguments.of("corrupt image", new String[] {"train", "--data", tmp.resolve("corrupt-tree").toString(), out}, "train/bird/0001.png"),
+            Arguments.of("training image not 32x32", new String[] {"train", "--data", tmp.resolve("big-tree").toString(), out}, "large.png is 64x48"),
+            Arguments.of("unreachable URL", new String[] {"train", "--data", "http://127.0.0.1:" + deadPort + "/cifar.tar.gz", out}, "cannot reach"),
+            Arguments.of("model zip without model.json", new String[] {"predict", "--model", tmp.resolve("foreign/model.zip").toString(), tmp.resolve("photo.jpg").toString()}, "not a cnnlab model"),
+            Arguments.of("corrupt model zip", new String[] {"evaluate", "--model", tmp.resolve("broken/model.zip").toString(), data}, "corrupt"),
+            Arguments.of("predict on a non-image", new String[] {"predict", "--model", model.toString(), tmp.resolve("photo.jpg").toString()}, "cannot decode image"),
             Arguments.of("unknown option", new String[] {"train", "--epoch", "3"}, "Unknown options: '--epoch'"),
             Arguments.of("unknown command", new String[] {"trian"}, "Unmatched argument"));
     }

@@ -58,8 +58,13 @@ class ResumeTest {
                 "-cp", System.getProperty("java.class.path"), "io.cnnlab.cli.Main"));
         cmd.addAll(List.of(args));
         if (args[0].equals("train") && !List.of(args).contains("--resume")) {
-            cmd.addAll(List.of("--arch", "dropout", "--dataset", "cifar2", "--epochs", "4", "--seed", "7",
-                    "--data", subset.toString()));
+            List<String> defaults = List.of("--arch", "dropout", "--dataset", "cifar2", "--epochs", "4", "--seed", "7",
+                    "--data", subset.toString());
+            for (int i = 0; i < defaults.size(); i += 2) {
+                if (!List.of(args).contains(defaults.get(i))) {
+                    cmd.addAll(defaults.subList(i, i + 2));
+                }
+            }
         }
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(tmp.resolve("log-" + System.nanoTime() + ".txt").toFile());
@@ -117,6 +122,17 @@ class ResumeTest {
         assertEquals(0, r.waitFor(), output(r));
         assertTrue(output(r).contains("resuming from"), output(r));
         assertSameRun(metrics(run));
+    }
+
+    @Test
+    void aSecondProcessOnTheSameRunFolderIsRefused() throws Exception {
+        Path run = tmp.resolve("shared-folder");
+        Process first = cnnlab("train", "--out", run.toString(), "--epochs", "40");   // still running when the second starts
+        awaitCheckpoint(run, 1, first);
+        Process second = cnnlab("train", "--out", run.toString());
+        assertEquals(2, second.waitFor(), output(second));
+        assertTrue(output(second).contains("another cnnlab process (pid " + first.pid() + ")"), output(second));
+        first.destroyForcibly().waitFor();
     }
 
     @Test
