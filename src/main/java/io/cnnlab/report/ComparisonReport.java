@@ -1,11 +1,10 @@
 package io.cnnlab.report;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.cnnlab.train.AtomicFiles;
 import io.cnnlab.train.Comparison;
 import io.cnnlab.train.RunMetrics;
 import io.cnnlab.train.RuntimeInfo;
+import io.cnnlab.train.Trainer;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,8 +25,6 @@ public final class ComparisonReport {
     public static final double NOTEBOOK_NET_TRAIN = 0.94;
     public static final double NOTEBOOK_NET_VAL = 0.88;
     public static final List<String> CHARTS = List.of("loss.png", "accuracy.png", "accuracy-vs-params.png", "seconds-per-epoch.png");
-
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /** Mean and sample standard deviation over seeds of one architecture's runs. */
     public record Summary(String arch, int runs, long trainableParams, double trainAccuracyMean, double trainAccuracySd,
@@ -94,7 +91,7 @@ public final class ComparisonReport {
         json.put("machine", RuntimeInfo.machine());
         json.put("summary", summary);
         json.put("runs", runs);
-        AtomicFiles.write(dir.resolve("results.json"), tmp -> JSON.writeValue(tmp.toFile(), json));
+        AtomicFiles.write(dir.resolve("results.json"), tmp -> Trainer.JSON.writeValue(tmp.toFile(), json));
 
         List<String> archs = summary.stream().map(Summary::arch).toList();
         Map<String, double[]> losses = new LinkedHashMap<>();

@@ -38,8 +38,8 @@ import java.util.List;
  * as the uninterrupted run would have.
  */
 public final class Trainer {
-    public static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-            .findAndRegisterModules();
+    /** cnnlab's JSON files (metrics, model.json, checkpoint state, reports): indented, records and paths built in. */
+    public static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS");
 
     private final PrintStream log;
