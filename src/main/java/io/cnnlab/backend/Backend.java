@@ -1,8 +1,15 @@
 package io.cnnlab.backend;
 
 import io.cnnlab.UserException;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.activations.impl.ActivationTanH;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.nativeblas.NativeOps;
+import org.nd4j.nativeblas.NativeOpsHolder;
 
 /**
  * One place that prepares ND4J/DL4J for cnnlab: float32 everywhere and DL4J's oneDNN layer helpers
@@ -12,6 +19,8 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class Backend {
     /** DL4J reads this at every helper creation; its default "true" disables all layer helpers. */
     public static final String HELPERS_DISABLE_PROPERTY = "org.eclipse.deeplearning4j.helpers.disable";
+
+    static final String MAX_PHYSICAL_BYTES_PROPERTY = "org.bytedeco.javacpp.maxPhysicalBytes";
 
     private static volatile boolean configured;
 
@@ -25,6 +34,11 @@ public final class Backend {
         if (System.getProperty(HELPERS_DISABLE_PROPERTY) == null) {
             System.setProperty(HELPERS_DISABLE_PROPERTY, "false");
         }
+        // JavaCPP's default physical-memory guard reads /proc/self/statm at every native allocation:
+        // a fifth of a training step's wall time here (profiled). Read once, at JavaCPP's class loading.
+        if (System.getProperty(MAX_PHYSICAL_BYTES_PROPERTY) == null) {
+            System.setProperty(MAX_PHYSICAL_BYTES_PROPERTY, "0");
+        }
         try {
             Nd4j.setDefaultDataTypes(DataType.FLOAT, DataType.FLOAT);
         } catch (LinkageError | RuntimeException e) {
@@ -36,6 +50,36 @@ public final class Backend {
                     + " NVIDIA GPU and its driver (libcuda.so.1); elsewhere build with the default CPU profile", e);
         }
         configured = true;
+    }
+
+    /**
+     * Swaps, in {@code graph}'s live layers only, DL4J activations for faster equivalents ({@link OneDnnTanH}).
+     * Each layer gets a clone of its configuration, so {@code graph.getConfiguration()} and every model
+     * saved from it stay plain DL4J. Idempotent; returns {@code graph}.
+     */
+    public static ComputationGraph accelerate(ComputationGraph graph) {
+        for (Layer layer : graph.getLayers()) {
+            if (layer.conf().getLayer() instanceof BaseLayer base
+                    && base.getActivationFn() != null && base.getActivationFn().getClass() == ActivationTanH.class) {
+                NeuralNetConfiguration fast = layer.conf().clone();
+                ((BaseLayer) fast.getLayer()).setActivationFn(new OneDnnTanH());
+                layer.setConf(fast);
+            }
+        }
+        return graph;
+    }
+
+    /**
+     * Sets how many OpenMP threads the ops called from the current thread use (OpenMP keeps this per
+     * calling thread; ND4J sets it only on the thread that loads it, from OMP_NUM_THREADS or the core
+     * count). Returns the previous value.
+     */
+    public static int setOmpThreadsOfThisThread(int n) {
+        configure();
+        NativeOps ops = NativeOpsHolder.getInstance().getDeviceNativeOps();
+        int before = ops.ompGetMaxThreads();
+        ops.setOmpNumThreads(n);
+        return before;
     }
 
     /** "CPU" or "CUDA", as ND4J reports it. */

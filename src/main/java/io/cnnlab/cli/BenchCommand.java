@@ -43,7 +43,7 @@ public final class BenchCommand implements Callable<Integer> {
                 loaded.data().train().size(), batchSize, Backend.describe(), RuntimeInfo.machine().get("OMP_NUM_THREADS"));
         System.out.printf("data load: %.2f s (%s)%n", loaded.seconds(), loaded.fromCache() ? "cached" : "decoded");
         List<Benchmark.Result> results = Benchmark.runAll(archs, dataset, loaded.data(), epochs, batchSize,
-                options.learningRate, seed, System.out);
+                options.learningRate, seed, options.workers(), System.out);
         if (json != null) {
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("machine", RuntimeInfo.machine());

@@ -63,7 +63,8 @@ public final class CompareCommand implements Callable<Integer> {
                 s.get("learningRate") != null ? (Double) s.get("learningRate") : 1e-2,
                 (Long) s.get("seed"), spec, dir, true);
         Comparison.Plan plan = new Comparison.Plan(archList, ds, (Integer) s.get("epochs"), (Integer) s.get("seeds"),
-                (Long) s.get("seed"), (Integer) s.get("batchSize"), (Double) s.get("learningRate"), spec, dir);
+                (Long) s.get("seed"), (Integer) s.get("batchSize"), (Double) s.get("learningRate"), spec, dir,
+                options.workers());
 
         DataSources.Loaded loaded = TrainCommand.load(ds, spec);
         io.cnnlab.train.Trainer.prepareOut(dir);

@@ -24,6 +24,18 @@ final class RunOptions {
             description = "CIFAR-10 binary tarball or folder, image tree (folder, .tar.gz, .zip) or URL; "
                     + "default $CNNLAB_DATA, else the official download.")
     String data;
+    @Option(names = "--workers", paramLabel = "N",
+            description = "Threads that share each batch, each on a slice (the same SGD step; see README); default one "
+                    + "per core up to 4, but 1 for architectures with batch norm and on GPUs.")
+    Integer workers;
+
+    /** --workers as TrainConfig takes it: 0 for automatic. */
+    int workers() {
+        if (workers != null && workers < 1) {
+            throw new io.cnnlab.UserException("--workers must be a positive whole number, got " + workers);
+        }
+        return workers == null ? 0 : workers;
+    }
 
     /** The options given on the command line, under their profile key names. */
     Map<String, Object> given() {

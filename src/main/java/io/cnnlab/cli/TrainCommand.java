@@ -98,7 +98,8 @@ public final class TrainCommand implements Callable<Integer> {
         String data = (String) s.get("data");
         TrainConfig cfg = new TrainConfig(arch, dataset, (Integer) s.get("epochs"), (Integer) s.get("batchSize"),
                 (Double) s.get("learningRate"), (Long) s.get("seed"),
-                data == null ? DataSources.resolveSpec(null) : data, outDir.toAbsolutePath().normalize(), !noNanGuard);
+                data == null ? DataSources.resolveSpec(null) : data, outDir.toAbsolutePath().normalize(), !noNanGuard,
+                options.workers());
         DataSources.Loaded loaded = load(cfg.dataset(), cfg.data());
         Trainer.prepareOut(cfg.out());
         try (RunLock lock = RunLock.acquire(cfg.out())) {

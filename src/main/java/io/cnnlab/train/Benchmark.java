@@ -22,14 +22,15 @@ public final class Benchmark {
     /** One architecture's measurements; {@code peakRssBytes} is the process's peak so far. */
     public record Result(String arch, String dataset, int batchSize, int trainImages, List<Double> epochSeconds,
                          double medianEpochSeconds, double trainImagesPerSecond, double inferImagesPerSecond,
-                         long peakRssBytes, String backend, String ompNumThreads) {
+                         long peakRssBytes, String backend, String ompNumThreads, int workers) {
     }
 
     private Benchmark() {
     }
 
-    public static Result run(String arch, String dataset, CifarData data, int epochs, int batchSize, double lr, long seed) {
-        TrainConfig cfg = new TrainConfig(arch, dataset, epochs + 1, batchSize, lr, seed, "bench", null, true);
+    public static Result run(String arch, String dataset, CifarData data, int epochs, int batchSize, double lr, long seed,
+                             int workers) {
+        TrainConfig cfg = new TrainConfig(arch, dataset, epochs + 1, batchSize, lr, seed, "bench", null, true, workers);
         Trainer.Result r = new Trainer(new PrintStream(OutputStream.nullOutputStream())).train(cfg, data, "bench", 0);
         List<Double> timed = r.metrics().epochSeconds().subList(1, epochs + 1);
         double median = median(timed);
@@ -40,7 +41,7 @@ public final class Benchmark {
         double inferSeconds = (System.nanoTime() - t0) / 1e9;
         return new Result(arch, dataset, batchSize, data.train().size(), List.copyOf(timed), median,
                 data.train().size() / median, n / inferSeconds, RuntimeInfo.peakRssBytes(), Backend.describe(),
-                String.valueOf(RuntimeInfo.machine().get("OMP_NUM_THREADS")));
+                String.valueOf(RuntimeInfo.machine().get("OMP_NUM_THREADS")), r.metrics().workers());
     }
 
     private static int infer(ComputationGraph g, CifarData data, int batchSize) {
@@ -59,13 +60,14 @@ public final class Benchmark {
     }
 
     public static List<Result> runAll(List<String> archs, String dataset, CifarData data, int epochs, int batchSize,
-                                      Double lr, long seed, PrintStream log) {
+                                      Double lr, long seed, int workers, PrintStream log) {
         List<Result> out = new ArrayList<>();
         for (String arch : archs) {
             double rate = lr != null ? lr : Profiles.learningRateOf(arch);
-            Result r = run(arch, dataset, data, epochs, batchSize, rate, seed);
-            log.printf("%-11s %8.2f s/epoch  %9.0f img/s train  %9.0f img/s infer  peak RSS %5.0f MB%n", arch,
-                    r.medianEpochSeconds(), r.trainImagesPerSecond(), r.inferImagesPerSecond(), r.peakRssBytes() / 1e6);
+            Result r = run(arch, dataset, data, epochs, batchSize, rate, seed, workers);
+            log.printf("%-11s %8.2f s/epoch  %9.0f img/s train  %9.0f img/s infer  peak RSS %5.0f MB  %d worker%s%n", arch,
+                    r.medianEpochSeconds(), r.trainImagesPerSecond(), r.inferImagesPerSecond(), r.peakRssBytes() / 1e6,
+                    r.workers(), r.workers() == 1 ? "" : "s");
             out.add(r);
         }
         return out;

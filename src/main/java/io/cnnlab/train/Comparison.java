@@ -21,7 +21,7 @@ public final class Comparison {
 
     /** What to compare. {@code learningRate} null means each architecture's profile rate. */
     public record Plan(List<String> archs, String dataset, int epochs, int seeds, long firstSeed, int batchSize,
-                       Double learningRate, String data, Path out) {
+                       Double learningRate, String data, Path out, int workers) {
         public Plan {
             if (archs.isEmpty()) {
                 throw new UserException("no architectures to compare; give --archs a,b,...");
@@ -78,7 +78,7 @@ public final class Comparison {
                         all.add(trainer.resume(dir, plan.epochs(), data, dataSource, loadSeconds).metrics());
                     } else {
                         TrainConfig cfg = new TrainConfig(arch, plan.dataset(), plan.epochs(), plan.batchSize(),
-                                plan.learningRateOf(arch), seed, plan.data(), dir, true);
+                                plan.learningRateOf(arch), seed, plan.data(), dir, true, plan.workers());
                         all.add(trainer.train(cfg, data, dataSource, loadSeconds).metrics());
                     }
                 }

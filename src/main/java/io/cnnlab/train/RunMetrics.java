@@ -21,5 +21,6 @@ public record RunMetrics(
         String cnnlabVersion,
         String dataSource,
         double dataLoadSeconds,
-        long peakRssBytes) {
+        long peakRssBytes,
+        int workers) {
 }
