@@ -149,9 +149,23 @@ public final class DataParallel implements AutoCloseable {
 
     @Override
     public void close() {
-        if (!threads.isEmpty()) {
-            threads.forEach(ExecutorService::shutdownNow);
-            Backend.setOmpThreadsOfThisThread(mainOmpThreads);
+        if (threads.isEmpty()) {
+            return;
         }
+        // Workspaces are per thread and replicas hold native buffers: free both now rather than at
+        // some later GC, so that runs in one JVM (compare, bench) do not pile up native memory.
+        for (ExecutorService t : threads) {
+            t.submit(() -> Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread());
+            t.shutdown();
+        }
+        for (ExecutorService t : threads) {
+            try {
+                t.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        replicas.subList(1, replicas.size()).forEach(ComputationGraph::close);
+        Backend.setOmpThreadsOfThisThread(mainOmpThreads);
     }
 }
