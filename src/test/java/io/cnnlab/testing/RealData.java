@@ -22,6 +22,7 @@ public final class RealData {
     public static Path archive() {
         Path p = Path.of(System.getProperty("cnnlab.testData", "../shared/data/cifar10-jpeg.tar.gz"));
         if (!Files.isRegularFile(p)) {
+            // Skips only on a developer machine without it; under CI=true (.ci/run) it fails instead.
             String msg = "real CIFAR-10 data not found at " + p.toAbsolutePath()
                     + " (set -Dcnnlab.testData=PATH to the cifar10-jpeg.tar.gz archive)";
             if ("true".equalsIgnoreCase(System.getenv("CI"))) {
