@@ -1,9 +1,7 @@
 package io.cnnlab.train;
 
 import io.cnnlab.backend.Backend;
-import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.layers.normalization.BatchNormalization;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -27,9 +25,9 @@ import java.util.concurrent.Future;
  * <p>Why not DL4J's ParallelWrapper: it averages parameters (or shares quantised gradients) between
  * workers that each take whole batches, a different training algorithm, and it measured no faster
  * on 2 cores. Here DL4J's losses are sums until the updater divides by the batch size, so the slice
- * gradients add up to the batch gradient (up to float rounding order). What differs from one worker:
- * dropout masks come from one generator per worker. Batch normalisation would see per-slice
- * statistics, so {@link #supports} refuses graphs that have it.
+ * gradients add up to the batch gradient (up to float rounding order). Batch-norm layers normalise
+ * with the whole batch's statistics through {@link SyncBatchNorm}. What differs from one worker:
+ * dropout masks come from one generator per worker.
  *
  * <p>With one worker a step is simply DL4J's {@code fit} on the calling thread. With more, the step
  * itself is DL4J's {@code StochasticGradientDescent.optimize}: the graph's own updater
@@ -41,6 +39,7 @@ public final class DataParallel implements AutoCloseable {
     private final List<ComputationGraph> replicas = new ArrayList<>();
     private final List<ExecutorService> threads = new ArrayList<>();
     private final int mainOmpThreads;
+    private SyncBatchNorm.Group batchNorm;
 
     public DataParallel(ComputationGraph graph, int workers) {
         if (workers < 1) {
@@ -54,9 +53,6 @@ public final class DataParallel implements AutoCloseable {
             this.mainOmpThreads = -1;
             return;
         }
-        if (!supports(graph)) {
-            throw new IllegalArgumentException("graphs with batch normalisation train on one worker");
-        }
         replicas.add(graph);
         for (int k = 0; k < workers; k++) {
             if (k > 0) {
@@ -67,22 +63,16 @@ public final class DataParallel implements AutoCloseable {
                 th.setDaemon(true);
                 return th;
             });
-            t.submit(() -> Backend.setOmpThreadsOfThisThread(1));
+            t.submit(() -> {
+                Backend.setOmpThreadsOfThisThread(1);
+                SyncBatchNorm.markWorkerThread();
+            });
             threads.add(t);
         }
+        batchNorm = SyncBatchNorm.Group.install(replicas);
         graph.getUpdater(); // created once, here, as fit() would
         // Every thread gets one OpenMP thread, this one too: an idle OpenMP team spin-waits and takes a core.
         this.mainOmpThreads = Backend.setOmpThreadsOfThisThread(1);
-    }
-
-    /** Whether {@code graph} trains the same way split across workers (it has no batch normalisation). */
-    public static boolean supports(ComputationGraph graph) {
-        for (Layer l : graph.getLayers()) {
-            if (l instanceof BatchNormalization) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** One SGD step on {@code batch}; returns its mean loss. Worker k seeds dropout from {@code seed} and k. */
@@ -109,20 +99,32 @@ public final class DataParallel implements AutoCloseable {
             }
             long workerSeed = seed + k * 0x9E3779B97F4A7C15L;
             pending.add(threads.get(k).submit(() -> {
-                Nd4j.getRandom().setSeed(workerSeed);
-                r.setInputs(batch.getFeatures().get(NDArrayIndex.interval(lo, hi)).dup());
-                r.setLabels(batch.getLabels().get(NDArrayIndex.interval(lo, hi)).dup());
-                r.computeGradientAndScore();
-                return r.score();
+                try {
+                    Nd4j.getRandom().setSeed(workerSeed);
+                    INDArray features = batch.getFeatures().get(NDArrayIndex.interval(lo, hi)).dup();
+                    INDArray labels = batch.getLabels().get(NDArrayIndex.interval(lo, hi)).dup();
+                    r.setInputs(features);
+                    r.setLabels(labels);
+                    r.computeGradientAndScore();
+                    features.close(); // native memory freed now, not at some later GC
+                    labels.close();
+                    return r.score();
+                } catch (RuntimeException | Error e) {
+                    batchNorm.abort(); // the other workers may wait for this one at a batch-norm exchange
+                    throw e;
+                }
             }));
         }
         double loss = 0;
-        INDArray gradient = main.getFlattenedGradients();
         for (int k = 0; k < workers; k++) {
-            loss += await(pending.get(k)) * sizes[k];
-            if (k > 0) {
-                gradient.addi(replicas.get(k).getFlattenedGradients());
+            loss += await(pending, k) * sizes[k];
+        }
+        INDArray gradient = main.getFlattenedGradients();
+        for (int k = 1; k < workers; k++) {
+            if (!batchNorm.isEmpty()) {
+                SyncBatchNorm.Group.dropRunningStatGradients(replicas.get(k));
             }
+            gradient.addi(replicas.get(k).getFlattenedGradients());
         }
         int iteration = main.getConfiguration().getIterationCount();
         int epoch = main.getConfiguration().getEpochCount();
@@ -136,13 +138,28 @@ public final class DataParallel implements AutoCloseable {
         return loss / n;
     }
 
-    private static double await(Future<Double> f) {
+    private double await(List<Future<Double>> pending, int k) {
         try {
-            return f.get();
+            return pending.get(k).get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for a training worker", e);
         } catch (ExecutionException e) {
+            // Let the other workers stop (the failed one released any waiting for it) before the step
+            // is abandoned, then ready the exchanges for the next step.
+            for (Future<Double> other : pending) {
+                try {
+                    other.get();
+                } catch (ExecutionException later) {
+                    if (later.getCause() != e.getCause()) {
+                        e.getCause().addSuppressed(later.getCause());
+                    }
+                } catch (InterruptedException stop) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            batchNorm.renew();
             throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
         }
     }
@@ -165,6 +182,7 @@ public final class DataParallel implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        batchNorm.uninstall();
         replicas.subList(1, replicas.size()).forEach(ComputationGraph::close);
         Backend.setOmpThreadsOfThisThread(mainOmpThreads);
     }

@@ -14,6 +14,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.evaluation.classification.Evaluation;
+import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Sgd;
 
@@ -98,10 +99,10 @@ public final class Trainer {
 
     /**
      * The default worker count for {@code graph}: one per core, at most 4 (slices under 16 images
-     * gain nothing), on the CPU backend for graphs {@link DataParallel} supports; otherwise 1.
+     * gain nothing), on the CPU backend; 1 on a GPU.
      */
-    public static int autoWorkers(ComputationGraph graph) {
-        if (!"CPU".equalsIgnoreCase(Backend.name()) || !DataParallel.supports(graph)) {
+    public static int autoWorkers() {
+        if (!"CPU".equalsIgnoreCase(Backend.name())) {
             return 1;
         }
         return Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
@@ -111,10 +112,7 @@ public final class Trainer {
         Backend.accelerate(graph);
         TrainConfig cfg = start.config();
         if (cfg.workers() == 0) {
-            cfg = cfg.withWorkers(autoWorkers(graph));
-        } else if (cfg.workers() > 1 && !DataParallel.supports(graph)) {
-            throw new io.cnnlab.UserException(cfg.arch() + " has batch normalisation, which needs each whole batch on"
-                    + " one worker (split batches would change its statistics); use --workers 1");
+            cfg = cfg.withWorkers(autoWorkers());
         }
         LabeledImages train = data.train();
         graph.setListeners(listeners);
@@ -139,7 +137,12 @@ public final class Trainer {
                             double elapsed = secondsBefore + (System.nanoTime() - t0) / 1e9;
                             stopped(graph, checkpoints, new TrainState(cfg, epoch, batch, lossSum, trainLoss, seconds, elapsed));
                         }
-                        double loss = steps.fit(it.next(), randomSeed(cfg.seed(), epoch, batch));
+                        DataSet next = it.next();
+                        double loss = steps.fit(next, randomSeed(cfg.seed(), epoch, batch));
+                        // Free the batch's native memory now: left to the GC, which runs seldom
+                        // because the Java objects are small, it piled up (RSS grew epoch after epoch).
+                        next.getFeatures().close();
+                        next.getLabels().close();
                         if (cfg.nanGuard() && !Double.isFinite(loss)) {
                             throw new TrainingStopped(String.format("training diverged: the loss became %s in epoch %d, "
                                     + "iteration %d, at learning rate %s; %s lower --lr, or pass --no-nan-guard",
