@@ -5,6 +5,8 @@ import io.cnnlab.data.CifarData;
 import io.cnnlab.data.InMemoryIterator;
 import io.cnnlab.data.Normalization;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
 
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -39,6 +41,7 @@ public final class Benchmark {
         long t0 = System.nanoTime();
         int n = infer(g, data, batchSize);
         double inferSeconds = (System.nanoTime() - t0) / 1e9;
+        g.close(); // its native memory now, not at a GC, before the next architecture's run
         return new Result(arch, dataset, batchSize, data.train().size(), List.copyOf(timed), median,
                 data.train().size() / median, n / inferSeconds, RuntimeInfo.peakRssBytes(), Backend.describe(),
                 String.valueOf(RuntimeInfo.machine().get("OMP_NUM_THREADS")), r.metrics().workers());
@@ -48,7 +51,12 @@ public final class Benchmark {
         InMemoryIterator it = InMemoryIterator.inOrder(data.test(), Normalization.CIFAR, batchSize);
         int n = 0;
         while (it.hasNext()) {
-            n += (int) g.outputSingle(it.next().getFeatures()).size(0);
+            DataSet batch = it.next();
+            INDArray out = g.outputSingle(batch.getFeatures());
+            n += (int) out.size(0);
+            out.close();
+            batch.getFeatures().close();
+            batch.getLabels().close();
         }
         return n;
     }
