@@ -77,13 +77,15 @@ public final class DataParallel implements AutoCloseable {
 
     /** One SGD step on {@code batch}; returns its mean loss. Worker k seeds dropout from {@code seed} and k. */
     public double fit(DataSet batch, long seed) {
-        if (replicas.isEmpty()) {
+        int n = (int) batch.getFeatures().size(0);
+        int workers = replicas.size();
+        if (n < Math.max(2, workers)) {
+            // One worker, or a batch too small to give every worker an example (an epoch's last batch can
+            // be a single image): DL4J's own step on this thread, where batch norm is not synchronised.
             Nd4j.getRandom().setSeed(seed);
             main.fit(batch);
             return main.score();
         }
-        int n = (int) batch.getFeatures().size(0);
-        int workers = replicas.size();
         INDArray params = main.params();
         List<Future<Double>> pending = new ArrayList<>();
         int[] sizes = new int[workers];

@@ -218,7 +218,7 @@ final class SyncBatchNorm implements BatchNormalizationHelper {
     }
 
     /** Per-channel sums added across the workers of one layer, in worker order (so runs repeat bitwise). */
-    private static final class Exchange {
+    static final class Exchange {
         private final int workers;
         private volatile Phaser phaser;
         private double[][][] slots;
