@@ -78,8 +78,8 @@ public final class DataParallel implements AutoCloseable {
     /** One SGD step on {@code batch}; returns its mean loss. Worker k seeds dropout from {@code seed} and k. */
     public double fit(DataSet batch, long seed) {
         int n = (int) batch.getFeatures().size(0);
-        int workers = replicas.size();
-        if (n < Math.max(2, workers)) {
+        int workers = replicas.size(); // 0 when constructed for one worker: no replicas
+        if (workers == 0 || n < workers) {
             // One worker, or a batch too small to give every worker an example (an epoch's last batch can
             // be a single image): DL4J's own step on this thread, where batch norm is not synchronised.
             Nd4j.getRandom().setSeed(seed);

@@ -48,12 +48,16 @@ class DataParallelTest {
     }
 
     private static Step step(String arch, int size) {
+        return step(arch, size, 2);
+    }
+
+    private static Step step(String arch, int size, int workers) {
         ComputationGraph whole = graph(arch);
         ComputationGraph split = whole.clone();
         INDArray before = whole.params().dup();
         DataSet batch = realBatch(size, 3);
         whole.fit(batch);
-        try (DataParallel dp = new DataParallel(split, 2)) {
+        try (DataParallel dp = new DataParallel(split, workers)) {
             double loss = dp.fit(batch, 11);
             return new Step(whole, split, maxAbsDiff(whole.params(), before), loss);
         }
@@ -141,9 +145,12 @@ class DataParallelTest {
     }
 
     @Test
-    void aBatchSmallerThanTheWorkerCountTakesTheWholeBatchStep() {
-        Step s = step("batchnorm", 1);
-        assertTrue(s.diff() <= 1e-6 * s.moved(), "a single image: DL4J's own step, off by " + s.diff());
+    void oneWorkerOrABatchSmallerThanTheWorkerCountTakesDl4jsOwnStep() {
+        for (Step s : new Step[] {step("batchnorm", 1, 2), step("net", 64, 1), step("batchnorm", 37, 1)}) {
+            assertTrue(s.moved() > 1e-4, "the step changes the parameters");
+            assertEquals(s.whole().params(), s.split().params(), "DL4J's own step, bitwise");
+            assertEquals(1, s.split().getConfiguration().getIterationCount());
+        }
     }
 
     @Test
