@@ -13,6 +13,7 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -92,8 +93,12 @@ class DataParallelTest {
 
     @Test
     void splitTrainingFollowsWholeBatchTrainingOverManySteps() {
-        double diff = driftAfterTwentySteps("width");
-        assertTrue(diff < 1e-3, "after 20 steps the two nets' probabilities differ by " + diff);
+        // Batch norm amplifies float rounding; per-slice statistics (ghost batch norm) measured 0.043 here.
+        Map<String, Double> tolerance = Map.of("width", 1e-3, "batchnorm", 5e-3);
+        tolerance.forEach((arch, tol) -> {
+            double diff = driftAfterTwentySteps(arch);
+            assertTrue(diff < tol, arch + ": after 20 steps the two nets' probabilities differ by " + diff);
+        });
     }
 
     @Test
@@ -135,13 +140,6 @@ class DataParallelTest {
                 assertEquals(s.whole().score(), s.splitLoss(), 1e-4, arch + ": mean loss over the whole batch");
             }
         }
-    }
-
-    @Test
-    void batchNormSplitTrainingFollowsWholeBatchTrainingAndEvaluatesWithTheRunningStatistics() {
-        double diff = driftAfterTwentySteps("batchnorm");
-        // Batch norm amplifies float rounding; per-slice statistics (ghost batch norm) measured 0.043 here.
-        assertTrue(diff < 5e-3, "after 20 steps the two nets' probabilities differ by " + diff);
     }
 
     @Test
