@@ -26,7 +26,7 @@ final class RunOptions {
     String data;
     @Option(names = "--workers", paramLabel = "N",
             description = "Threads that share each batch, each on a slice (the same SGD step; see README); default one "
-                    + "per core up to 4, but 1 for architectures with batch norm and on GPUs.")
+                    + "per core up to 4 (batch norm synchronised across them), 1 on GPUs.")
     Integer workers;
 
     /** --workers as TrainConfig takes it: 0 for automatic. */
