@@ -7,38 +7,81 @@ import io.cnnlab.testing.RealData;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.conf.CacheMode;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationTanH;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
+import java.util.HashMap;
+import java.util.Map;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class BackendTest {
 
     @Test
-    void accelerateSwapsTanhInLiveLayersOnlyAndKeepsOutputs() {
-        ComputationGraph plain = Architectures.get("net").create().seed(3).init();
+    void accelerateSwapsActivationsInLiveLayersOnlyAndKeepsOutputs() {
+        ComputationGraph plain = Architectures.get("batchnorm").create().seed(3).init();
         ComputationGraph fast = plain.clone();
         String json = fast.getConfiguration().toJson();
         Backend.accelerate(fast);
         Backend.accelerate(fast);
 
-        int swapped = 0;
+        Map<Class<?>, Integer> swapped = new HashMap<>();
         for (Layer l : fast.getLayers()) {
-            if (l.conf().getLayer() instanceof BaseLayer b && b.getActivationFn() instanceof ActivationTanH) {
-                assertEquals(OneDnnTanH.class, b.getActivationFn().getClass(), l.conf().getLayer().getLayerName());
-                swapped++;
+            IActivation fn = l.conf().getLayer() instanceof BaseLayer b ? b.getActivationFn()
+                    : l.conf().getLayer() instanceof ActivationLayer a ? a.getActivationFn() : null;
+            if (fn != null) {
+                swapped.merge(fn.getClass(), 1, Integer::sum);
             }
         }
-        assertEquals(3, swapped, "conv1, conv2 and fc1 use tanh");
-        assertEquals(json, fast.getConfiguration().toJson(), "the saved configuration stays plain DL4J");
+        assertEquals(3, swapped.get(OneDnnTanH.class), "the activation layers after conv1's and conv2's batch norm, fc1: " + swapped);
+        assertFalse(swapped.containsKey(ActivationTanH.class), swapped.toString());
+
+        ComputationGraphConfiguration saved = ComputationGraphConfiguration.fromJson(fast.getConfiguration().toJson());
+        assertEquals(CacheMode.DEVICE, saved.getCacheMode());
+        saved.setCacheMode(CacheMode.NONE);
+        assertEquals(json, saved.toJson(), "apart from DL4J's cache mode, the saved configuration is the plain one");
         assertTrue(json.contains("ActivationTanH") && !json.contains("OneDnnTanH"));
 
-        INDArray x = InMemoryIterator.inOrder(RealData.cifar2().test(), Normalization.CIFAR, 200).next().getFeatures();
+        INDArray x = batch(200).getFeatures();
         double diff = Transforms.abs(plain.outputSingle(x).sub(fast.outputSingle(x))).maxNumber().doubleValue();
         assertTrue(diff < 1e-5, "probabilities differ by " + diff);
+    }
+
+    /** With the convolutions' cached forward output (tanh in net, identity before batch norm elsewhere), DL4J's step. */
+    @ParameterizedTest
+    @ValueSource(strings = {"net", "batchnorm", "resdeep"})
+    void anAcceleratedTrainingStepIsDl4jsStep(String arch) {
+        ComputationGraph plain = Architectures.get(arch).create().seed(5).updater(new Sgd(0.05)).init();
+        ComputationGraph fast = Backend.accelerate(plain.clone());
+        if (arch.equals("net")) {
+            assertEquals(OneDnnTanH.class, ((BaseLayer) fast.getLayer("conv1").conf().getLayer()).getActivationFn().getClass());
+        }
+        INDArray before = plain.params().dup();
+        DataSet batch = batch(64);
+        for (int step = 0; step < 2; step++) {
+            plain.fit(batch);
+            fast.fit(batch);
+        }
+        double moved = Transforms.abs(plain.params().sub(before)).maxNumber().doubleValue();
+        double diff = Transforms.abs(plain.params().sub(fast.params())).maxNumber().doubleValue();
+        assertTrue(moved > 1e-4, "the steps change the parameters");
+        assertTrue(diff < 1e-4 * moved, arch + ": accelerated steps differ from DL4J's by " + diff + " (moved " + moved + ")");
+    }
+
+    private static DataSet batch(int size) {
+        return InMemoryIterator.inOrder(RealData.cifar2().test(), Normalization.CIFAR, size).next();
     }
 
     @Test
