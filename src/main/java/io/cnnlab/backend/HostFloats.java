@@ -1,0 +1,61 @@
+package io.cnnlab.backend;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.concurrency.AffinityManager;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Copies between float32 INDArrays in host memory and Java arrays, with per-thread scratch arrays.
+ *
+ * <p>Why: for per-channel and masked element-wise work (batch norm's sums and scaling) ND4J M2.1 runs kernels that call a {@code std::function} per element (profiled:
+ * {@code parallel_for} lambdas, {@code reduceExec21}, {@code applyPairwiseLambda}). A bulk copy into a
+ * Java array, a loop the JIT vectorises, and a bulk copy back is several times faster.
+ */
+public final class HostFloats {
+    private static final int SLOTS = 2;
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[SLOTS][0]);
+
+    private HostFloats() {
+    }
+
+    /** True if {@code a} is float32 and its elements lie contiguously, in C order, which {@link #read} and {@link #write} need. */
+    public static boolean usable(INDArray a) {
+        if (a.dataType() != DataType.FLOAT || a.length() > Integer.MAX_VALUE) {
+            return false;
+        }
+        // Size-1 dimensions may carry any stride (ND4J gives row vectors their own), so skip them.
+        long[] shape = a.shape();
+        long[] stride = a.stride();
+        long expected = 1;
+        for (int d = shape.length - 1; d >= 0; d--) {
+            if (shape[d] != 1 && stride[d] != expected) {
+                return false;
+            }
+            expected *= shape[d];
+        }
+        return true;
+    }
+
+    /** A scratch array of at least {@code n} floats for this thread; {@code slot} 0 or 1 (two can be in use at once). */
+    public static float[] scratch(int slot, long n) {
+        float[][] arrays = SCRATCH.get();
+        if (arrays[slot].length < n) {
+            arrays[slot] = new float[(int) n];
+        }
+        return arrays[slot];
+    }
+
+    /** The elements of {@code a} (see {@link #usable}) into {@code dst}, in C order. */
+    public static void read(INDArray a, float[] dst) {
+        Nd4j.getAffinityManager().ensureLocation(a, AffinityManager.Location.HOST); // a no-op on CPU
+        // asNioFloat starts at the array's own offset into a shared (workspace) buffer.
+        a.data().asNioFloat().get(dst, 0, (int) a.length());
+    }
+
+    /** {@code src}'s first {@code a.length()} floats into {@code a} (see {@link #usable}), in C order. */
+    public static void write(float[] src, INDArray a) {
+        a.data().asNioFloat().put(src, 0, (int) a.length());
+        Nd4j.getAffinityManager().tagLocation(a, AffinityManager.Location.HOST);
+    }
+}
