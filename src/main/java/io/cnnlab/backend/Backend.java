@@ -7,12 +7,16 @@ import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
+import org.deeplearning4j.nn.layers.mkldnn.MKLDNNConvHelper;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationTanH;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.nativeblas.NativeOps;
 import org.nd4j.nativeblas.NativeOpsHolder;
+
+import java.util.List;
 
 /**
  * One place that prepares ND4J/DL4J for cnnlab: float32 everywhere and DL4J's oneDNN layer helpers
@@ -24,6 +28,8 @@ public final class Backend {
     public static final String HELPERS_DISABLE_PROPERTY = "org.eclipse.deeplearning4j.helpers.disable";
 
     static final String MAX_PHYSICAL_BYTES_PROPERTY = "org.bytedeco.javacpp.maxPhysicalBytes";
+
+    private static final LayerHelpers CONVOLUTION_HELPERS = new LayerHelpers(ConvolutionLayer.class);
 
     private static volatile boolean configured;
 
@@ -63,7 +69,9 @@ public final class Backend {
      * {@code graph.getConfiguration()} or a model saved from it;</li>
      * <li>DL4J's {@link CacheMode#DEVICE}: a convolution keeps its forward output for its backward pass,
      * which otherwise runs the convolution again (profiled: a third of a {@code resdeep} worker's
-     * convolution time). This is DL4J's own setting and is saved with the configuration.</li>
+     * convolution time). This is DL4J's own setting and is saved with the configuration;</li>
+     * <li>convolutions that read the network's input compute no gradient for it ({@link InputConvolutionHelper}):
+     * training never uses it, and it was the costliest kernel of a {@code net} step.</li>
      * </ul>
      * Idempotent; returns {@code graph}.
      */
@@ -80,6 +88,15 @@ public final class Backend {
                     ((ActivationLayer) clone.getLayer()).setActivationFn(new OneDnnTanH());
                 }
                 layer.setConf(clone);
+            }
+        }
+        List<String> inputs = graph.getConfiguration().getNetworkInputs();
+        for (Layer layer : graph.getLayers()) {
+            String name = layer.conf().getLayer().getLayerName();
+            if (layer.getClass() == ConvolutionLayer.class && layer.conf().getLayer().getIDropout() == null
+                    && inputs.containsAll(graph.getConfiguration().getVertexInputs().get(name))
+                    && CONVOLUTION_HELPERS.get(layer) instanceof MKLDNNConvHelper dl4j) {
+                CONVOLUTION_HELPERS.set(layer, new InputConvolutionHelper(dl4j));
             }
         }
         graph.getConfiguration().setCacheMode(CacheMode.DEVICE);

@@ -1,6 +1,7 @@
 package io.cnnlab.train;
 
 import io.cnnlab.backend.HostFloats;
+import io.cnnlab.backend.LayerHelpers;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
@@ -16,7 +17,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -35,21 +35,11 @@ import java.util.concurrent.Phaser;
  * reductions and broadcast ops it was 30% of a {@code resdeep} worker's time and a {@code resdeep}
  * epoch took 21.5 s instead of 13.8–15.7 s (interleaved runs).
  *
- * <p>DL4J has no public hook to replace a layer's helper, so {@link Group#install} sets the
- * package-private {@code helper} field of DL4J's BatchNormalization layer by reflection.
+ * <p>{@link Group#install} puts it into the layers through {@link LayerHelpers}.
  */
 final class SyncBatchNorm implements BatchNormalizationHelper {
     private static final ThreadLocal<Boolean> WORKER = ThreadLocal.withInitial(() -> false);
-    private static final Field HELPER_FIELD;
-
-    static {
-        try {
-            HELPER_FIELD = BatchNormalization.class.getDeclaredField("helper");
-            HELPER_FIELD.setAccessible(true);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError("DL4J's BatchNormalization layer has no 'helper' field: " + e);
-        }
-    }
+    private static final LayerHelpers HELPERS = new LayerHelpers(BatchNormalization.class);
 
     private final BatchNormalizationHelper single;
     private final Exchange exchange;
@@ -332,9 +322,9 @@ final class SyncBatchNorm implements BatchNormalizationHelper {
                 group.exchanges.add(exchange);
                 for (int k = 0; k < replicas.size(); k++) {
                     BatchNormalization layer = (BatchNormalization) replicas.get(k).getLayers()[i];
-                    BatchNormalizationHelper original = (BatchNormalizationHelper) get(layer);
-                    set(layer, new SyncBatchNorm(original, exchange, k));
-                    group.restore.add(() -> set(layer, original));
+                    BatchNormalizationHelper original = (BatchNormalizationHelper) HELPERS.get(layer);
+                    HELPERS.set(layer, new SyncBatchNorm(original, exchange, k));
+                    group.restore.add(() -> HELPERS.set(layer, original));
                 }
             }
             return group;
@@ -375,22 +365,6 @@ final class SyncBatchNorm implements BatchNormalizationHelper {
                         }
                     }
                 }
-            }
-        }
-
-        private static Object get(BatchNormalization layer) {
-            try {
-                return HELPER_FIELD.get(layer);
-            } catch (IllegalAccessException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-
-        private static void set(BatchNormalization layer, Object helper) {
-            try {
-                HELPER_FIELD.set(layer, helper);
-            } catch (IllegalAccessException e) {
-                throw new IllegalStateException(e);
             }
         }
     }

@@ -7,6 +7,7 @@ import io.cnnlab.testing.RealData;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.CacheMode;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
@@ -59,7 +60,10 @@ class BackendTest {
         assertTrue(diff < 1e-5, "probabilities differ by " + diff);
     }
 
-    /** With the convolutions' cached forward output (tanh in net, identity before batch norm elsewhere), DL4J's step. */
+    /**
+     * With the convolutions' cached forward output (tanh in net, identity before batch norm elsewhere) and the
+     * first convolution's own weight gradient (with a bias in net and resdeep, without in batchnorm), DL4J's step.
+     */
     @ParameterizedTest
     @ValueSource(strings = {"net", "batchnorm", "resdeep"})
     void anAcceleratedTrainingStepIsDl4jsStep(String arch) {
@@ -67,6 +71,13 @@ class BackendTest {
         ComputationGraph fast = Backend.accelerate(plain.clone());
         if (arch.equals("net")) {
             assertEquals(OneDnnTanH.class, ((BaseLayer) fast.getLayer("conv1").conf().getLayer()).getActivationFn().getClass());
+        }
+        LayerHelpers helpers = new LayerHelpers(ConvolutionLayer.class);
+        assertEquals(InputConvolutionHelper.class, helpers.get(fast.getLayer("conv1")).getClass(), "conv1 reads the images");
+        for (Layer l : fast.getLayers()) {
+            if (l instanceof ConvolutionLayer && !l.conf().getLayer().getLayerName().equals("conv1")) {
+                assertFalse(helpers.get(l) instanceof InputConvolutionHelper, l.conf().getLayer().getLayerName());
+            }
         }
         INDArray before = plain.params().dup();
         DataSet batch = batch(64);
