@@ -10,6 +10,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
 import org.deeplearning4j.nn.layers.mkldnn.MKLDNNConvHelper;
 import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.activations.impl.ActivationTanH;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
@@ -64,28 +65,33 @@ public final class Backend {
     /**
      * Run-time speed-ups for {@code graph}, none of which changes what it computes:
      * <ul>
-     * <li>in its live layers only (dense, convolution and activation layers), DL4J's tanh swapped for
-     * {@link OneDnnTanH}; each layer gets a clone of its configuration, so no cnnlab class reaches
-     * {@code graph.getConfiguration()} or a model saved from it;</li>
+     * <li>in its live layers only (dense, convolution and activation layers), DL4J's tanh and, on the CPU,
+     * plain ReLU swapped for {@link OneDnnTanH} and {@link FastReLU}; each layer gets a clone of its
+     * configuration, so no cnnlab class reaches {@code graph.getConfiguration()} or a saved model;</li>
      * <li>DL4J's {@link CacheMode#DEVICE}: a convolution keeps its forward output for its backward pass,
      * which otherwise runs the convolution again (profiled: a third of a {@code resdeep} worker's
      * convolution time). This is DL4J's own setting and is saved with the configuration;</li>
-     * <li>convolutions that read the network's input compute no gradient for it ({@link InputConvolutionHelper}):
-     * training never uses it, and it was the costliest kernel of a {@code net} step.</li>
+     * <li>convolutions that read the network's input compute no gradient for it
+     * ({@link InputConvolutionHelper}): training never uses it, and it is costly for 3 channels.</li>
      * </ul>
      * Idempotent; returns {@code graph}.
      */
     public static ComputationGraph accelerate(ComputationGraph graph) {
+        boolean cpu = "CPU".equalsIgnoreCase(name());
         for (Layer layer : graph.getLayers()) {
             org.deeplearning4j.nn.conf.layers.Layer conf = layer.conf().getLayer();
             IActivation fn = conf instanceof BaseLayer b ? b.getActivationFn()
                     : conf instanceof ActivationLayer a ? a.getActivationFn() : null;
-            if (fn != null && fn.getClass() == ActivationTanH.class) {
+            IActivation fast = fn == null ? null
+                    : fn.getClass() == ActivationTanH.class ? new OneDnnTanH()
+                    : fn.getClass() == ActivationReLU.class && fn.equals(new ActivationReLU()) && cpu ? new FastReLU()
+                    : null;
+            if (fast != null) {
                 NeuralNetConfiguration clone = layer.conf().clone();
                 if (clone.getLayer() instanceof BaseLayer b) {
-                    b.setActivationFn(new OneDnnTanH());
+                    b.setActivationFn(fast);
                 } else {
-                    ((ActivationLayer) clone.getLayer()).setActivationFn(new OneDnnTanH());
+                    ((ActivationLayer) clone.getLayer()).setActivationFn(fast);
                 }
                 layer.setConf(clone);
             }

@@ -15,8 +15,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.activations.impl.ActivationTanH;
 import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -24,6 +26,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 import java.util.HashMap;
 import java.util.Map;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -72,6 +75,9 @@ class BackendTest {
         if (arch.equals("net")) {
             assertEquals(OneDnnTanH.class, ((BaseLayer) fast.getLayer("conv1").conf().getLayer()).getActivationFn().getClass());
         }
+        if (arch.equals("resdeep")) {
+            assertEquals(FastReLU.class, ((ActivationLayer) fast.getLayer("res1_conv_act").conf().getLayer()).getActivationFn().getClass());
+        }
         LayerHelpers helpers = new LayerHelpers(ConvolutionLayer.class);
         assertEquals(InputConvolutionHelper.class, helpers.get(fast.getLayer("conv1")).getClass(), "conv1 reads the images");
         for (Layer l : fast.getLayers()) {
@@ -89,6 +95,20 @@ class BackendTest {
         double diff = Transforms.abs(plain.params().sub(fast.params())).maxNumber().doubleValue();
         assertTrue(moved > 1e-4, "the steps change the parameters");
         assertTrue(diff < 1e-4 * moved, arch + ": accelerated steps differ from DL4J's by " + diff + " (moved " + moved + ")");
+    }
+
+    @Test
+    void fastReluBackpropIsDl4jsOnViewsAndSignedZeros() {
+        float[] values = {-2f, -0f, 0f, Float.MIN_VALUE, 1e-30f, 3f, -Float.MIN_VALUE, -1e-30f};
+        INDArray big = Nd4j.createFromArray(values).reshape(2, 4);
+        INDArray eps = Nd4j.createFromArray(new float[] {9f, 8f, 7f, 6f, 5f, 4f, 3f, 2f}).reshape(2, 4).getRow(1, true);
+        for (int row = 0; row < 2; row++) {
+            INDArray z = big.getRow(row, true); // row 1: a view at offset 4
+            INDArray expected = new ActivationReLU().backprop(z.dup(), eps.dup()).getFirst();
+            assertEquals(expected, new FastReLU().backprop(z, eps).getFirst(), "row " + row);
+        }
+        assertArrayEquals(new float[] {0f, 0f, 0f, 2f}, new FastReLU().backprop(big.getRow(0, true), eps).getFirst()
+                .toFloatVector(), "-0 and +0 block, the smallest positive float passes");
     }
 
     private static DataSet batch(int size) {
