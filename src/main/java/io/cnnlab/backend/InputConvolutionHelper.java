@@ -10,15 +10,17 @@ import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.layers.convolution.ConvolutionHelper;
 import org.deeplearning4j.nn.params.ConvolutionParamInitializer;
-import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.api.ops.OpContext;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.util.Arrays;
 import java.util.Map;
 
 /**
@@ -35,6 +37,10 @@ import java.util.Map;
  */
 public final class InputConvolutionHelper implements ConvolutionHelper {
     private final ConvolutionHelper dl4j;
+    private final INDArray[] buffers = new INDArray[3];
+    // One per helper, as DL4J's helpers keep theirs: with a new context per call (Nd4j.exec of a bare op) the
+    // RSS of a net run grew from 0.45 to 0.62 GB in 25 epochs; with this one it stays at 0.57 GB.
+    private OpContext context;
 
     InputConvolutionHelper(ConvolutionHelper dl4j) {
         this.dl4j = dl4j;
@@ -73,17 +79,21 @@ public final class InputConvolutionHelper implements ConvolutionHelper {
                     afn, mode, bwdFilterAlgo, bwdDataAlgo, convolutionMode, dilation, format, mgr);
         }
         long n = input.size(0);
-        INDArray xt = mgr.createUninitialized(ArrayType.BP_WORKING_MEM, DataType.FLOAT, input.size(1), n, input.size(2),
-                input.size(3));
+        INDArray xt = buffer(0, input.size(1), n, input.size(2), input.size(3));
         xt.assign(input.permute(1, 0, 2, 3));
-        INDArray dyt = mgr.createUninitialized(ArrayType.BP_WORKING_MEM, DataType.FLOAT, delta.size(1), n, delta.size(2),
-                delta.size(3));
+        INDArray dyt = buffer(1, delta.size(1), n, delta.size(2), delta.size(3));
         dyt.assign(delta.permute(1, 0, 2, 3));
-        INDArray dwt = mgr.createUninitialized(ArrayType.BP_WORKING_MEM, DataType.FLOAT, input.size(1), delta.size(1),
-                kernel[0], kernel[1]);
+        INDArray dwt = buffer(2, input.size(1), delta.size(1), kernel[0], kernel[1]);
         // libnd4j conv2d: kernel h, w, stride h, w, padding h, w, dilation h, w, same mode, NHWC, weights as [out, in, h, w]
-        Nd4j.exec(DynamicCustomOp.builder("conv2d").addInputs(xt, dyt).addOutputs(dwt)
-                .addIntegerArguments((int) delta.size(2), (int) delta.size(3), 1, 1, pad[0], pad[1], 1, 1, 0, 0, 1).build());
+        if (context == null) {
+            context = Nd4j.getExecutioner().buildContext();
+        }
+        context.purge();
+        context.setIArguments(delta.size(2), delta.size(3), 1, 1, pad[0], pad[1], 1, 1, 0, 0, 1);
+        context.setInputArray(0, xt);
+        context.setInputArray(1, dyt);
+        context.setOutputArray(0, dwt);
+        Nd4j.exec(new DynamicCustomOp("conv2d", new INDArray[0], new INDArray[0]), context);
         weightGradView.assign(dwt.permute(1, 0, 2, 3));
 
         Gradient g = new DefaultGradient();
@@ -94,6 +104,19 @@ public final class InputConvolutionHelper implements ConvolutionHelper {
         }
         grads.put(ConvolutionParamInitializer.WEIGHT_KEY, weightGradView);
         return new Pair<>(g, null); // no gradient for the images: DL4J passes it to the input vertex, which drops it
+    }
+
+    /**
+     * The transposed copies, kept from step to step outside DL4J's workspaces (re-made when the batch size
+     * changes). Each replica has its own layers, so a helper serves one thread.
+     */
+    private INDArray buffer(int slot, long... shape) {
+        if (buffers[slot] == null || !Arrays.equals(buffers[slot].shape(), shape)) {
+            try (MemoryWorkspace ws = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
+                buffers[slot] = Nd4j.createUninitialized(DataType.FLOAT, shape);
+            }
+        }
+        return buffers[slot];
     }
 
     @Override
