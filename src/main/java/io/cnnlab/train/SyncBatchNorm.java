@@ -46,6 +46,8 @@ final class SyncBatchNorm implements BatchNormalizationHelper {
     private final int worker;
     private float[] mean;
     private float[] var;
+    private INDArray meanCache;
+    private INDArray varCache;
     private long count;
 
     private SyncBatchNorm(BatchNormalizationHelper single, Exchange exchange, int worker) {
@@ -170,8 +172,8 @@ final class SyncBatchNorm implements BatchNormalizationHelper {
                 dBeta[ch] = (float) local[ch];
                 dGamma[ch] = (float) local[c + ch];
             }
-            dGammaView.assign(Nd4j.createFromArray(dGamma).reshape(dGammaView.shape()));
-            dBetaView.assign(Nd4j.createFromArray(dBeta).reshape(dBetaView.shape()));
+            put(dGamma, dGammaView);
+            put(dBeta, dBetaView);
             grad.setGradientFor(BatchNormalizationParamInitializer.GAMMA, dGammaView);
             grad.setGradientFor(BatchNormalizationParamInitializer.BETA, dBetaView);
         }
@@ -230,18 +232,49 @@ final class SyncBatchNorm implements BatchNormalizationHelper {
         return v;
     }
 
+    /**
+     * {@code values} into {@code target}. Not {@code assign(Nd4j.createFromArray(...))}: an array made per call
+     * holds native memory that only a GC frees, and the training loop makes little Java garbage.
+     */
+    private static INDArray put(float[] values, INDArray target) {
+        if (HostFloats.usable(target)) {
+            HostFloats.write(values, target);
+        } else {
+            target.assign(Nd4j.createFromArray(values).reshape(target.shape()));
+        }
+        return target;
+    }
+
+    /** A float vector of length {@code c} outside DL4J's workspaces: {@code a} itself when it already is one. */
+    private static INDArray reuse(INDArray a, int c) {
+        if (a != null && a.length() == c) {
+            return a;
+        }
+        try (var ws = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
+            return Nd4j.create(DataType.FLOAT, c);
+        }
+    }
+
     private static INDArray contiguous(INDArray a) {
         return HostFloats.usable(a) ? a : a.dup('c');
     }
 
     @Override
     public INDArray getMeanCache(DataType dataType) {
-        return WORKER.get() && mean != null ? Nd4j.createFromArray(mean).castTo(dataType) : single.getMeanCache(dataType);
+        if (!WORKER.get() || mean == null) {
+            return single.getMeanCache(dataType);
+        }
+        meanCache = reuse(meanCache, mean.length);
+        return put(mean, meanCache);
     }
 
     @Override
     public INDArray getVarCache(DataType dataType) {
-        return WORKER.get() && var != null ? Nd4j.createFromArray(var).castTo(dataType) : single.getVarCache(dataType);
+        if (!WORKER.get() || var == null) {
+            return single.getVarCache(dataType);
+        }
+        varCache = reuse(varCache, var.length);
+        return put(var, varCache);
     }
 
     @Override
