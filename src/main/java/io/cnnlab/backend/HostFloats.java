@@ -76,6 +76,20 @@ public final class HostFloats {
         a.data().asNioFloat().get(dst, 0, (int) a.length());
     }
 
+    /**
+     * {@code values} into {@code target}, which has as many elements; returns {@code target}. Rather than
+     * {@code target.assign(Nd4j.createFromArray(values))} on a per-step path: an array made per call holds
+     * native memory that only a GC frees, and a training loop makes little Java garbage.
+     */
+    public static INDArray put(float[] values, INDArray target) {
+        if (usable(target)) {
+            write(values, target);
+        } else {
+            target.assign(Nd4j.createFromArray(values).reshape(target.shape()));
+        }
+        return target;
+    }
+
     /** {@code src}'s first {@code a.length()} floats into {@code a} (see {@link #usable}), in C order. */
     public static void write(float[] src, INDArray a) {
         a.data().asNioFloat().put(src, 0, (int) a.length());

@@ -99,7 +99,7 @@ public final class InputConvolutionHelper implements ConvolutionHelper {
         Gradient g = new DefaultGradient();
         Map<String, INDArray> grads = g.gradientForVariable();
         if (bias != null && biasGradView != null) {
-            biasGradView.assign(Nd4j.createFromArray(channelSums(delta)).reshape(biasGradView.shape()));
+            HostFloats.put(channelSums(delta), biasGradView);
             grads.put(ConvolutionParamInitializer.BIAS_KEY, biasGradView);
         }
         grads.put(ConvolutionParamInitializer.WEIGHT_KEY, weightGradView);

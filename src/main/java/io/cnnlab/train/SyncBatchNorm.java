@@ -172,8 +172,8 @@ final class SyncBatchNorm implements BatchNormalizationHelper {
                 dBeta[ch] = (float) local[ch];
                 dGamma[ch] = (float) local[c + ch];
             }
-            put(dGamma, dGammaView);
-            put(dBeta, dBetaView);
+            HostFloats.put(dGamma, dGammaView);
+            HostFloats.put(dBeta, dBetaView);
             grad.setGradientFor(BatchNormalizationParamInitializer.GAMMA, dGammaView);
             grad.setGradientFor(BatchNormalizationParamInitializer.BETA, dBetaView);
         }
@@ -232,19 +232,6 @@ final class SyncBatchNorm implements BatchNormalizationHelper {
         return v;
     }
 
-    /**
-     * {@code values} into {@code target}. Not {@code assign(Nd4j.createFromArray(...))}: an array made per call
-     * holds native memory that only a GC frees, and the training loop makes little Java garbage.
-     */
-    private static INDArray put(float[] values, INDArray target) {
-        if (HostFloats.usable(target)) {
-            HostFloats.write(values, target);
-        } else {
-            target.assign(Nd4j.createFromArray(values).reshape(target.shape()));
-        }
-        return target;
-    }
-
     /** A float vector of length {@code c} outside DL4J's workspaces: {@code a} itself when it already is one. */
     private static INDArray reuse(INDArray a, int c) {
         if (a != null && a.length() == c) {
@@ -265,7 +252,7 @@ final class SyncBatchNorm implements BatchNormalizationHelper {
             return single.getMeanCache(dataType);
         }
         meanCache = reuse(meanCache, mean.length);
-        return put(mean, meanCache);
+        return HostFloats.put(mean, meanCache);
     }
 
     @Override
@@ -274,7 +261,7 @@ final class SyncBatchNorm implements BatchNormalizationHelper {
             return single.getVarCache(dataType);
         }
         varCache = reuse(varCache, var.length);
-        return put(var, varCache);
+        return HostFloats.put(var, varCache);
     }
 
     @Override
