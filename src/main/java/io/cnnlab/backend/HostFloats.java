@@ -69,8 +69,11 @@ public final class HostFloats {
         Nd4j.getAffinityManager().tagLocation(a, AffinityManager.Location.HOST);
     }
 
-    /** The elements of {@code a} (see {@link #usable}) into {@code dst}, in C order. */
+    /** The elements of {@code a} into {@code dst}, in C order (through a C-order float copy when a is not {@link #usable}). */
     public static void read(INDArray a, float[] dst) {
+        if (!usable(a)) {
+            a = a.castTo(DataType.FLOAT).dup('c');
+        }
         Nd4j.getAffinityManager().ensureLocation(a, AffinityManager.Location.HOST); // a no-op on CPU
         // asNioFloat starts at the array's own offset into a shared (workspace) buffer.
         a.data().asNioFloat().get(dst, 0, (int) a.length());

@@ -112,12 +112,11 @@ public final class InputConvolutionHelper implements ConvolutionHelper {
      * (native memory that only a GC frees); with this loop the RSS stays flat.
      */
     private static float[] channelSums(INDArray a) {
-        INDArray c = HostFloats.usable(a) ? a : a.dup('c');
-        int n = (int) c.size(0);
-        int ch = (int) c.size(1);
-        int hw = (int) (c.size(2) * c.size(3));
-        float[] v = HostFloats.scratch(0, c.length());
-        HostFloats.read(c, v);
+        int n = (int) a.size(0);
+        int ch = (int) a.size(1);
+        int hw = (int) (a.size(2) * a.size(3));
+        float[] v = HostFloats.scratch(0, a.length());
+        HostFloats.read(a, v);
         float[] sums = new float[ch];
         for (int i = 0; i < n; i++) {
             for (int k = 0; k < ch; k++) {

@@ -72,7 +72,6 @@ final class SyncBatchNorm implements BatchNormalizationHelper {
             return single == null ? null
                     : single.preOutput(x, training, shape, gamma, beta, globalMean, globalVar, decay, eps, format, mgr);
         }
-        x = contiguous(x);
         int n = (int) x.size(0);
         int c = (int) x.size(1);
         int hw = (int) (x.size(2) * x.size(3));
@@ -120,8 +119,6 @@ final class SyncBatchNorm implements BatchNormalizationHelper {
             return single == null ? null
                     : single.backpropGradient(x, dy, shape, gamma, beta, dGammaView, dBetaView, eps, format, mgr);
         }
-        x = contiguous(x);
-        dy = contiguous(dy);
         int n = (int) x.size(0);
         int c = (int) x.size(1);
         int hw = (int) (x.size(2) * x.size(3));
@@ -226,8 +223,7 @@ final class SyncBatchNorm implements BatchNormalizationHelper {
         if (p == null) {
             Arrays.fill(v, absent);
         } else {
-            INDArray flat = contiguous(p);
-            HostFloats.read(flat, v);
+            HostFloats.read(p, v);
         }
         return v;
     }
@@ -240,10 +236,6 @@ final class SyncBatchNorm implements BatchNormalizationHelper {
         try (var ws = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
             return Nd4j.create(DataType.FLOAT, c);
         }
-    }
-
-    private static INDArray contiguous(INDArray a) {
-        return HostFloats.usable(a) ? a : a.dup('c');
     }
 
     @Override

@@ -41,5 +41,9 @@ class HostFloatsTest {
         assertFalse(HostFloats.usable(m.transpose()), "transposed: not C order in memory");
         assertFalse(HostFloats.usable(m.getColumn(1, true)), "a column: strided");
         assertFalse(HostFloats.usable(m.castTo(DataType.DOUBLE)), "not float32");
+
+        float[] transposed = new float[20];
+        HostFloats.read(m.transpose(), transposed);
+        assertArrayEquals(m.transpose().dup('c').ravel().toFloatVector(), transposed, "read copies others in C order");
     }
 }
