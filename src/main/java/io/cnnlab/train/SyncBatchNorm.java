@@ -56,9 +56,9 @@ final class SyncBatchNorm implements BatchNormalizationHelper {
         this.worker = worker;
     }
 
-    /** Marks the calling thread as one of a split step's workers (for the thread's lifetime). */
-    static void markWorkerThread() {
-        WORKER.set(true);
+    /** Marks the calling thread as one of a split step's workers, or no longer one. */
+    static void markWorkerThread(boolean worker) {
+        WORKER.set(worker);
     }
 
     private boolean synced(boolean training, INDArray x, CNN2DFormat format) {

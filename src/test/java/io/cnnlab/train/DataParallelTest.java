@@ -8,8 +8,10 @@ import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.layers.normalization.BatchNormalization;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
@@ -22,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Split batches must take the very step DL4J's own fit takes on the whole batch. */
@@ -149,6 +152,34 @@ class DataParallelTest {
             assertEquals(s.whole().params(), s.split().params(), "DL4J's own step, bitwise");
             assertEquals(1, s.split().getConfiguration().getIterationCount());
         }
+    }
+
+    @Test
+    @Timeout(value = 300, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a wait at an exchange is not interruptible
+    void theCallingThreadIsAWorkerOnlyDuringASplitStep() {
+        // The calling thread computes slice 0. After a split step, and after a failed one, its batch norm
+        // must be DL4J's own again: a one-image batch (DL4J's step on this thread) would otherwise wait
+        // at an exchange for a worker that never comes, and the test would time out.
+        ComputationGraph whole = graph("batchnorm");
+        ComputationGraph split = whole.clone();
+        INDArray before = whole.params().dup();
+        DataSet first = realBatch(64, 2);
+        DataSet one = realBatch(1, 5);
+        DataSet last = realBatch(64, 7);
+        DataSet badLabels = new DataSet(first.getFeatures(), Nd4j.zeros(64, 3));
+        for (DataSet b : new DataSet[] {first, one, last}) {
+            whole.fit(b);
+        }
+        try (DataParallel dp = new DataParallel(split, 2)) {
+            dp.fit(first, 1);
+            dp.fit(one, 2);
+            assertThrows(RuntimeException.class, () -> dp.fit(badLabels, 3), "3 label columns for 2 classes");
+            dp.fit(last, 4);
+        }
+        double moved = maxAbsDiff(whole.params(), before);
+        double diff = maxAbsDiff(split.params(), whole.params());
+        assertTrue(diff < 1e-3 * moved, "split steps differ from DL4J's by " + diff + " (steps moved " + moved + ")");
+        assertEquals(3, split.getConfiguration().getIterationCount(), "the failed step took no step");
     }
 
     @Test
