@@ -7,6 +7,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -45,5 +46,14 @@ class HostFloatsTest {
         float[] transposed = new float[20];
         HostFloats.read(m.transpose(), transposed);
         assertArrayEquals(m.transpose().dup('c').ravel().toFloatVector(), transposed, "read copies others in C order");
+    }
+
+    @Test
+    void sumsARangeInDoublePrecision() {
+        float[] v = {1e8f, 1, 1, 1, 1, 1, 1, 1, 1e8f};
+        assertEquals(100_000_007.0, HostFloats.sum(v, 0, 8), "in floats 1e8 + 1 is 1e8");
+        assertEquals(7.0, HostFloats.sum(v, 1, 7), "from its offset, and not past its length");
+        assertEquals(3.0, HostFloats.sum(v, 2, 3), "fewer values than the four chains");
+        assertEquals(0.0, HostFloats.sum(v, 4, 0));
     }
 }
