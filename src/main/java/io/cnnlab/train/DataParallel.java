@@ -21,9 +21,9 @@ import java.util.concurrent.Future;
 
 /**
  * Synchronous data parallelism inside each minibatch: the batch is cut into one contiguous slice per
- * worker, each worker thread computes its slice's gradient on its own replica of the network with
- * one OpenMP thread, and the summed gradient goes through DL4J's updater once: one SGD step on the
- * whole batch, as the notebook takes it.
+ * worker, each worker (the calling thread for the first slice, a pool thread for each other) computes
+ * its slice's gradient on its own replica of the network with one OpenMP thread, and the summed
+ * gradient goes through DL4J's updater once: one SGD step on the whole batch, as the notebook takes it.
  *
  * <p>Why not DL4J's ParallelWrapper: it averages parameters (or shares quantised gradients) between
  * workers that each take whole batches, a different training algorithm, and it measured no faster
