@@ -2,11 +2,15 @@ package io.cnnlab.backend;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.concurrency.AffinityManager;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.util.Arrays;
+
 /**
- * Copies between float32 INDArrays in host memory and Java arrays, with per-thread scratch arrays.
+ * Copies between float32 INDArrays in host memory and Java arrays, with per-thread scratch arrays, the
+ * float arrays that per-step code keeps between steps, and a sum the JIT would otherwise run serially.
  *
  * <p>Why: for per-channel and masked element-wise work (batch norm's sums and scaling, ReLU's
  * backward pass) ND4J M2.1 runs kernels that call a {@code std::function} per element (profiled:
@@ -37,6 +41,20 @@ public final class HostFloats {
             expected *= shape[d];
         }
         return true;
+    }
+
+    /**
+     * {@code current} if it has {@code shape}, else a new float array of that shape made outside DL4J's
+     * workspaces: for arrays that per-step code keeps from step to step, where an array made per call
+     * would hold native memory that only a GC frees.
+     */
+    public static INDArray kept(INDArray current, long... shape) {
+        if (current != null && Arrays.equals(current.shape(), shape)) {
+            return current;
+        }
+        try (MemoryWorkspace ws = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
+            return Nd4j.createUninitialized(DataType.FLOAT, shape);
+        }
     }
 
     /** A scratch array of at least {@code n} floats for this thread; {@code slot} 0 or 1 (two can be in use at once). */

@@ -14,13 +14,11 @@ import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.OpContext;
 import org.nd4j.linalg.factory.Nd4j;
 
-import java.util.Arrays;
 import java.util.Map;
 
 /**
@@ -150,11 +148,7 @@ public final class InputConvolutionHelper implements ConvolutionHelper {
      * changes). Each replica has its own layers, so a helper serves one thread.
      */
     private INDArray buffer(int slot, long... shape) {
-        if (buffers[slot] == null || !Arrays.equals(buffers[slot].shape(), shape)) {
-            try (MemoryWorkspace ws = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
-                buffers[slot] = Nd4j.createUninitialized(DataType.FLOAT, shape);
-            }
-        }
+        buffers[slot] = HostFloats.kept(buffers[slot], shape);
         return buffers[slot];
     }
 

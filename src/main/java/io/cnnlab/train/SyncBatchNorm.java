@@ -15,7 +15,6 @@ import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -228,22 +227,12 @@ final class SyncBatchNorm implements BatchNormalizationHelper {
         return v;
     }
 
-    /** A float vector of length {@code c} outside DL4J's workspaces: {@code a} itself when it already is one. */
-    private static INDArray reuse(INDArray a, int c) {
-        if (a != null && a.length() == c) {
-            return a;
-        }
-        try (var ws = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
-            return Nd4j.create(DataType.FLOAT, c);
-        }
-    }
-
     @Override
     public INDArray getMeanCache(DataType dataType) {
         if (!WORKER.get() || mean == null) {
             return single.getMeanCache(dataType);
         }
-        meanCache = reuse(meanCache, mean.length);
+        meanCache = HostFloats.kept(meanCache, mean.length);
         return HostFloats.put(mean, meanCache);
     }
 
@@ -252,7 +241,7 @@ final class SyncBatchNorm implements BatchNormalizationHelper {
         if (!WORKER.get() || var == null) {
             return single.getVarCache(dataType);
         }
-        varCache = reuse(varCache, var.length);
+        varCache = HostFloats.kept(varCache, var.length);
         return HostFloats.put(var, varCache);
     }
 

@@ -2,6 +2,8 @@ package io.cnnlab.backend;
 
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -9,6 +11,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class HostFloatsTest {
@@ -55,5 +59,21 @@ class HostFloatsTest {
         assertEquals(7.0, HostFloats.sum(v, 1, 7), "from its offset, and not past its length");
         assertEquals(3.0, HostFloats.sum(v, 2, 3), "fewer values than the four chains");
         assertEquals(0.0, HostFloats.sum(v, 4, 0));
+    }
+
+    @Test
+    void keptArraysLiveOutsideWorkspacesAndAreRemadeOnlyForANewShape() {
+        Backend.configure();
+        WorkspaceConfiguration conf = WorkspaceConfiguration.builder().initialSize(1 << 20).build();
+        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(conf, "HostFloatsTest")) {
+            INDArray a = HostFloats.kept(null, 2, 3);
+            assertFalse(a.isAttached(), "made outside the open workspace, so it outlives it");
+            assertArrayEquals(new long[] {2, 3}, a.shape());
+            assertSame(a, HostFloats.kept(a, 2, 3), "same shape: the same array");
+            INDArray b = HostFloats.kept(a, 3, 2);
+            assertNotSame(a, b);
+            assertArrayEquals(new long[] {3, 2}, b.shape());
+            assertFalse(b.isAttached());
+        }
     }
 }
