@@ -15,26 +15,28 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Speed of the real training loop: for each architecture, one warm-up epoch and then {@code epochs}
- * timed epochs through {@link Trainer} (the code path of every run), their median, and inference
- * speed over the validation images after one warm pass.
+ * Speed of the real training loop: for each architecture, {@code warmupEpochs} untimed epochs and then
+ * {@code epochs} timed epochs through {@link Trainer} (the code path of every run), their median, and
+ * inference speed over the validation images after one warm pass.
  */
 public final class Benchmark {
 
     /** One architecture's measurements; {@code peakRssBytes} is the process's peak so far. */
-    public record Result(String arch, String dataset, int batchSize, int trainImages, List<Double> epochSeconds,
-                         double medianEpochSeconds, double trainImagesPerSecond, double inferImagesPerSecond,
-                         long peakRssBytes, String backend, String ompNumThreads, int workers) {
+    public record Result(String arch, String dataset, int batchSize, int trainImages, int warmupEpochs,
+                         List<Double> epochSeconds, double medianEpochSeconds, double trainImagesPerSecond,
+                         double inferImagesPerSecond, long peakRssBytes, String backend, String ompNumThreads,
+                         int workers) {
     }
 
     private Benchmark() {
     }
 
-    public static Result run(String arch, String dataset, CifarData data, int epochs, int batchSize, double lr, long seed,
-                             int workers) {
-        TrainConfig cfg = new TrainConfig(arch, dataset, epochs + 1, batchSize, lr, seed, "bench", null, true, workers);
+    public static Result run(String arch, String dataset, CifarData data, int warmupEpochs, int epochs, int batchSize,
+                             double lr, long seed, int workers) {
+        TrainConfig cfg = new TrainConfig(arch, dataset, warmupEpochs + epochs, batchSize, lr, seed, "bench", null,
+                true, workers);
         Trainer.Result r = new Trainer(new PrintStream(OutputStream.nullOutputStream())).train(cfg, data, "bench", 0);
-        List<Double> timed = r.metrics().epochSeconds().subList(1, epochs + 1);
+        List<Double> timed = r.metrics().epochSeconds().subList(warmupEpochs, warmupEpochs + epochs);
         double median = median(timed);
         ComputationGraph g = r.graph();
         infer(g, data, batchSize);
@@ -42,7 +44,7 @@ public final class Benchmark {
         int n = infer(g, data, batchSize);
         double inferSeconds = (System.nanoTime() - t0) / 1e9;
         g.close(); // its native memory now, not at a GC, before the next architecture's run
-        return new Result(arch, dataset, batchSize, data.train().size(), List.copyOf(timed), median,
+        return new Result(arch, dataset, batchSize, data.train().size(), warmupEpochs, List.copyOf(timed), median,
                 data.train().size() / median, n / inferSeconds, RuntimeInfo.peakRssBytes(), Backend.describe(),
                 String.valueOf(RuntimeInfo.machine().get("OMP_NUM_THREADS")), r.metrics().workers());
     }
