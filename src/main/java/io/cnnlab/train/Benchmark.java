@@ -69,12 +69,12 @@ public final class Benchmark {
         return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
     }
 
-    public static List<Result> runAll(List<String> archs, String dataset, CifarData data, int epochs, int batchSize,
-                                      Double lr, long seed, int workers, PrintStream log) {
+    public static List<Result> runAll(List<String> archs, String dataset, CifarData data, int warmupEpochs, int epochs,
+                                      int batchSize, Double lr, long seed, int workers, PrintStream log) {
         List<Result> out = new ArrayList<>();
         for (String arch : archs) {
             double rate = lr != null ? lr : Profiles.learningRateOf(arch);
-            Result r = run(arch, dataset, data, epochs, batchSize, rate, seed, workers);
+            Result r = run(arch, dataset, data, warmupEpochs, epochs, batchSize, rate, seed, workers);
             log.printf("%-11s %8.2f s/epoch  %9.0f img/s train  %9.0f img/s infer  peak RSS %5.0f MB  %d worker%s%n", arch,
                     r.medianEpochSeconds(), r.trainImagesPerSecond(), r.inferImagesPerSecond(), r.peakRssBytes() / 1e6,
                     r.workers(), r.workers() == 1 ? "" : "s");
