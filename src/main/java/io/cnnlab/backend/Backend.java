@@ -71,8 +71,8 @@ public final class Backend {
      * <li>DL4J's {@link CacheMode#DEVICE}: a convolution keeps its forward output for its backward pass,
      * which otherwise runs the convolution again (profiled: a third of a {@code resdeep} worker's
      * convolution time). This is DL4J's own setting and is saved with the configuration;</li>
-     * <li>convolutions that read the network's input compute no gradient for it
-     * ({@link InputConvolutionHelper}): training never uses it, and it is costly for 3 channels.</li>
+     * <li>on the CPU, convolutions through {@link OneDnnConvolutionHelper}: oneDNN primitives made once per
+     * shape; those that read the network's input compute no gradient for it, which training never uses.</li>
      * </ul>
      * Idempotent; returns {@code graph}.
      */
@@ -99,10 +99,11 @@ public final class Backend {
         List<String> inputs = graph.getConfiguration().getNetworkInputs();
         for (Layer layer : graph.getLayers()) {
             String name = layer.conf().getLayer().getLayerName();
-            if (layer.getClass() == ConvolutionLayer.class && layer.conf().getLayer().getIDropout() == null
-                    && inputs.containsAll(graph.getConfiguration().getVertexInputs().get(name))
+            if (layer.getClass() == ConvolutionLayer.class && cpu
                     && CONVOLUTION_HELPERS.get(layer) instanceof MKLDNNConvHelper dl4j) {
-                CONVOLUTION_HELPERS.set(layer, new InputConvolutionHelper(dl4j));
+                boolean readsImages = layer.conf().getLayer().getIDropout() == null
+                        && inputs.containsAll(graph.getConfiguration().getVertexInputs().get(name));
+                CONVOLUTION_HELPERS.set(layer, new OneDnnConvolutionHelper(dl4j, !readsImages));
             }
         }
         graph.getConfiguration().setCacheMode(CacheMode.DEVICE);

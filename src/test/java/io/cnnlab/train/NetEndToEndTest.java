@@ -1,7 +1,7 @@
 package io.cnnlab.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.cnnlab.backend.InputConvolutionHelper;
+import io.cnnlab.backend.OneDnnConvolutionHelper;
 import io.cnnlab.data.CifarData;
 import io.cnnlab.data.InMemoryIterator;
 import io.cnnlab.data.Normalization;
@@ -60,10 +60,11 @@ class NetEndToEndTest {
     void convolutionsRunOnOneDnn() {
         for (var layer : result.graph().getLayers()) {
             if (layer instanceof ConvolutionLayer conv) {
-                // conv1 reads the images: its helper skips their gradient and hands all else to DL4J's
-                var helper = conv.getHelper() instanceof InputConvolutionHelper input ? input.dl4j() : conv.getHelper();
-                assertInstanceOf(MKLDNNConvHelper.class, helper, layer.conf().getLayer().getLayerName());
-                assertEquals(layer.conf().getLayer().getLayerName().equals("conv1"), helper != conv.getHelper());
+                // conv1 reads the images: its helper skips their gradient
+                String name = layer.conf().getLayer().getLayerName();
+                var helper = assertInstanceOf(OneDnnConvolutionHelper.class, conv.getHelper(), name);
+                assertInstanceOf(MKLDNNConvHelper.class, helper.dl4j(), name);
+                assertEquals(!name.equals("conv1"), helper.inputGradient(), name);
             }
         }
     }
