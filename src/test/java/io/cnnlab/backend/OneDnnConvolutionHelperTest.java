@@ -21,6 +21,8 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
+import java.util.List;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -30,7 +32,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The helper against DL4J's built-in convolution (im2col and GEMM, no helper at all): outputs, weight and
  * bias gradients and the input gradient, over the shapes a layer can have, for batch sizes that change from
- * call to call (each has its own cached primitives) and inputs that are views.
+ * call to call (each has its own cached primitives) and inputs that are views; and that the helper's own
+ * primitives ran (Winograd for the 32-channel block), except where it hands the call to DL4J's helper.
  */
 class OneDnnConvolutionHelperTest {
     private static final LayerHelpers HELPERS = new LayerHelpers(org.deeplearning4j.nn.layers.convolution.ConvolutionLayer.class);
@@ -43,9 +46,10 @@ class OneDnnConvolutionHelperTest {
     @ParameterizedTest(name = "{0}")
     @CsvSource({
         // case, in channels, out, height, width, kernel h, w, stride, padding, dilation, mode, bias
-        "resdeep block 3x3 pad 1,      4, 6, 9, 9, 3, 3, 1, 1, 1, Truncate, false",
+        "narrow 3x3 pad 1,             4, 6, 9, 9, 3, 3, 1, 1, 1, Truncate, false",
+        "resdeep block (Winograd),     32, 32, 16, 16, 3, 3, 1, 1, 1, Truncate, false",
         "first layer with bias,        3, 5, 8, 8, 3, 3, 1, 1, 1, Truncate, true",
-        "stride 2 rectangular kernel,  4, 3, 10, 11, 3, 2, 2, 0, 1, Truncate, true",
+        "stride 2 rectangular kernel,  4, 3, 11, 10, 3, 2, 2, 0, 1, Truncate, true",
         "same mode stride 2,           2, 4, 9, 9, 3, 3, 2, 0, 1, Same, true",
         "dilation 2,                   3, 4, 9, 8, 3, 3, 1, 2, 2, Truncate, false",
         "1x1 projection,               6, 2, 5, 5, 1, 1, 1, 0, 1, Truncate, true",
@@ -70,9 +74,10 @@ class OneDnnConvolutionHelperTest {
         Layer fast = tested.getLayer(0);
         HELPERS.set(ref, null);
         ConvolutionHelper dl4j = assertInstanceOf(MKLDNNConvHelper.class, HELPERS.get(fast));
-        HELPERS.set(fast, new OneDnnConvolutionHelper(dl4j, true));
+        OneDnnConvolutionHelper helper = new OneDnnConvolutionHelper(dl4j, true);
+        HELPERS.set(fast, helper);
 
-        for (int n : new int[] {5, 3, 5}) {
+        for (int n : new int[] {32, 3, 32}) {
             // a view: every other image of a larger batch
             INDArray x = Nd4j.rand(DataType.FLOAT, 2L * n, in, h, w).get(NDArrayIndex.interval(0, 2, 2L * n));
             Pair<INDArray, Gradient> expected = pass(ref, x);
@@ -85,6 +90,11 @@ class OneDnnConvolutionHelperTest {
             assertEquals(expected.getSecond().gradientForVariable().keySet(),
                     actual.getSecond().gradientForVariable().keySet(), "the same parameters have gradients");
             assertClose(lastInputGradient, lastInputGradientFast, name + ", n=" + n + ": input gradient");
+            List<String> kernels = helper.kernels();
+            assertEquals(!name.startsWith("truncation"), !kernels.isEmpty(), "ran on its own primitives: " + kernels);
+            if (name.contains("Winograd") && n == 32) {
+                assertTrue(kernels.get(0).contains("wino"), "oneDNN chose " + kernels);
+            }
         }
     }
 
