@@ -8,7 +8,9 @@ import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
+import org.deeplearning4j.nn.layers.convolution.subsampling.SubsamplingLayer;
 import org.deeplearning4j.nn.layers.mkldnn.MKLDNNConvHelper;
+import org.deeplearning4j.nn.layers.mkldnn.MKLDNNSubsamplingHelper;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.activations.impl.ActivationTanH;
@@ -31,6 +33,7 @@ public final class Backend {
     static final String MAX_PHYSICAL_BYTES_PROPERTY = "org.bytedeco.javacpp.maxPhysicalBytes";
 
     private static final LayerHelpers CONVOLUTION_HELPERS = new LayerHelpers(ConvolutionLayer.class);
+    private static final LayerHelpers POOLING_HELPERS = new LayerHelpers(SubsamplingLayer.class);
 
     private static volatile boolean configured;
 
@@ -72,7 +75,8 @@ public final class Backend {
      * which otherwise runs the convolution again (profiled: a third of a {@code resdeep} worker's
      * convolution time). This is DL4J's own setting and is saved with the configuration;</li>
      * <li>on the CPU, convolutions through {@link OneDnnConvolutionHelper}: oneDNN primitives made once per
-     * shape; those that read the network's input compute no gradient for it, which training never uses.</li>
+     * shape; those that read the network's input compute no gradient for it, which training never uses;
+     * and max pooling's backward pass through {@link OneDnnPoolingHelper}.</li>
      * </ul>
      * Idempotent; returns {@code graph}.
      */
@@ -104,6 +108,10 @@ public final class Backend {
                 boolean readsImages = layer.conf().getLayer().getIDropout() == null
                         && inputs.containsAll(graph.getConfiguration().getVertexInputs().get(name));
                 CONVOLUTION_HELPERS.set(layer, new OneDnnConvolutionHelper(dl4j, !readsImages));
+            }
+            if (layer.getClass() == SubsamplingLayer.class && cpu
+                    && POOLING_HELPERS.get(layer) instanceof MKLDNNSubsamplingHelper dl4j) {
+                POOLING_HELPERS.set(layer, new OneDnnPoolingHelper(dl4j));
             }
         }
         graph.getConfiguration().setCacheMode(CacheMode.DEVICE);

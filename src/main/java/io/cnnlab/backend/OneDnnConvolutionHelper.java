@@ -3,14 +3,8 @@ package io.cnnlab.backend;
 import org.bytedeco.dnnl.convolution_backward_data;
 import org.bytedeco.dnnl.convolution_backward_weights;
 import org.bytedeco.dnnl.convolution_forward;
-import org.bytedeco.dnnl.engine;
-import org.bytedeco.dnnl.IntMemoryMap;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.primitive;
-import org.bytedeco.dnnl.reorder;
-import org.bytedeco.dnnl.stream;
-import org.bytedeco.javacpp.Pointer;
-import org.bytedeco.javacpp.BytePointer;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer.AlgoMode;
@@ -23,14 +17,11 @@ import org.deeplearning4j.nn.layers.convolution.ConvolutionHelper;
 import org.deeplearning4j.nn.params.ConvolutionParamInitializer;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
-import org.deeplearning4j.util.ConvolutionUtils;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -60,7 +51,6 @@ import static org.bytedeco.dnnl.global.dnnl.prop_kind.forward_training;
  * NHWC and other data types go to DL4J's helper.
  */
 public final class OneDnnConvolutionHelper implements ConvolutionHelper {
-    private static final int MAX_PLANS = 4;
     /**
      * From this many input and output channels oneDNN may choose (Winograd where it applies): for a
      * {@code resdeep} block's 32→32 3x3 convolution, 32 images, two processes at once on this machine's two
@@ -68,13 +58,10 @@ public final class OneDnnConvolutionHelper implements ConvolutionHelper {
      * its choice was slower than direct (0.30 vs 0.26 ms, 0.59 vs 0.43 ms forward).
      */
     private static final int AUTO_MIN_CHANNELS = 32;
-    private static final engine ENGINE = new engine(engine.kind.cpu, 0);
-    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private final ConvolutionHelper dl4j;
     private final boolean inputGradient;
-    // Training, the last batch of an epoch and evaluation come in different batch sizes: a plan for each.
-    private final Map<List<Long>, Plan> plans = new LinkedHashMap<>(8, 0.75f, true);
+    private final OneDnnPlan.Cache<Plan> plans = new OneDnnPlan.Cache<>();
 
     OneDnnConvolutionHelper(ConvolutionHelper dl4j, boolean inputGradient) {
         this.dl4j = dl4j;
@@ -163,34 +150,13 @@ public final class OneDnnConvolutionHelper implements ConvolutionHelper {
 
     private Plan plan(INDArray input, INDArray weights, boolean bias, int[] strides, int[] pad, int[] dilation,
                       ConvolutionMode convolutionMode) {
-        List<Long> key = new ArrayList<>(5);
-        for (long d : input.shape()) {
-            key.add(d);
-        }
-        key.add(bias ? 1L : 0L);
-        if (plans.containsKey(key)) {
-            return plans.get(key);
-        }
-        Plan plan = Plan.of(input.shape(), weights.shape(), bias, strides, pad, dilation, convolutionMode, inputGradient);
-        plans.put(key, plan);
-        if (plans.size() > MAX_PLANS) {
-            var eldest = plans.entrySet().iterator();
-            Plan old = eldest.next().getValue();
-            if (old != null) {
-                old.close();
-            }
-            eldest.remove();
-        }
-        return plan;
+        return plans.get(OneDnnPlan.Cache.key(input, bias ? 1 : 0),
+                () -> Plan.of(input.shape(), weights.shape(), bias, strides, pad, dilation, convolutionMode, inputGradient));
     }
 
     /** The oneDNN kernels of the most recently used plan (forward, backward data if any, backward weights). */
     List<String> kernels() {
-        Plan last = null;
-        for (Plan p : plans.values()) {
-            last = p;
-        }
-        return last == null ? List.of() : last.kernels;
+        return plans.lastKernels();
     }
 
     @Override
@@ -203,35 +169,21 @@ public final class OneDnnConvolutionHelper implements ConvolutionHelper {
         return dl4j.helperMemoryUse();
     }
 
-    /** One layer's primitives for one input shape, and the memories each call's arrays are bound to. */
-    private static final class Plan implements AutoCloseable {
+    /** The convolution's forward, backward-data and backward-weights primitives for one input shape. */
+    private static final class Plan extends OneDnnPlan {
         final long[] outShape;
-        final List<String> kernels = new ArrayList<>();
-        private final List<Pointer> owned = new ArrayList<>();
-        private final stream stream;
         private final primitive fwd;
         private final Arg fx, fw, fb, fy;
         private final primitive bwdData; // null without inputGradient
         private final Arg dy, dw, dx;
         private final primitive bwdWeights;
         private final Arg wx, wdy, wdw, wdb;
-        private final Map<primitive, IntMemoryMap> argMaps = new LinkedHashMap<>();
 
-        /** {@code null} for what oneDNN cannot express (DL4J's truncation cutting off more than the padding). */
         static Plan of(long[] in, long[] w, boolean bias, int[] strides, int[] pad, int[] dilation,
                        ConvolutionMode mode, boolean inputGradient) {
-            long[] padR = new long[2];
-            long[] out = {in[0], w[0], 0, 0};
-            for (int d = 0; d < 2; d++) {
-                long extent = (w[2 + d] - 1) * dilation[d] + 1;
-                out[2 + d] = mode == ConvolutionMode.Same ? (in[2 + d] + strides[d] - 1) / strides[d]
-                        : (in[2 + d] + 2L * pad[d] - extent) / strides[d] + 1;
-                padR[d] = (out[2 + d] - 1) * strides[d] + extent - in[2 + d] - pad[d];
-                if (padR[d] < 0 || out[2 + d] < 1) {
-                    return null;
-                }
-            }
-            return new Plan(in, w, out, bias, strides, pad, padR, dilation, inputGradient);
+            long[][] geometry = outputAndRightPadding(in, new long[] {w[2], w[3]}, strides, pad, dilation, mode);
+            return geometry == null ? null : new Plan(in, w, new long[] {in[0], w[0], geometry[0][0], geometry[0][1]},
+                    bias, strides, pad, geometry[1], dilation, inputGradient);
         }
 
         private Plan(long[] in, long[] w, long[] out, boolean bias, int[] strides, int[] pad, long[] padR,
@@ -248,7 +200,6 @@ public final class OneDnnConvolutionHelper implements ConvolutionHelper {
             memory.desc wAny = own(desc(w, memory.format_tag.any));
             memory.desc bAny = bias ? own(desc(new long[] {w[0]}, memory.format_tag.any)) : own(new memory.desc());
             memory.desc yAny = own(desc(out, memory.format_tag.any));
-            stream = own(new stream(ENGINE));
 
             var alg = Math.min(in[1], w[0]) >= AUTO_MIN_CHANNELS ? convolution_auto : convolution_direct;
             var fd = own(new convolution_forward.desc(forward_training, alg, xAny, wAny, bAny, yAny, st,
@@ -290,128 +241,42 @@ public final class OneDnnConvolutionHelper implements ConvolutionHelper {
                     DNNL_ARG_DIFF_BIAS, wdb);
         }
 
-        private static memory.desc desc(long[] dims, memory.format_tag tag) {
-            return new memory.desc(dims, memory.data_type.f32, tag);
-        }
-
-        private <T extends Pointer> T own(T p) {
-            owned.add(p);
-            return p;
-        }
-
-        private void args(primitive p, Map<Integer, Arg> args, int optionalKey, Arg optional) {
-            IntMemoryMap m = own(new IntMemoryMap());
-            args.forEach((k, a) -> m.put(k, a.inner));
-            if (optional != null) {
-                m.put(optionalKey, optional.inner);
-            }
-            argMaps.put(p, m);
-        }
-
         void forward(INDArray x, INDArray w, INDArray b, INDArray y) {
-            Scratch s = SCRATCH.get();
-            fx.in(x, s, stream);
-            fw.in(w, s, stream);
+            Scratch s = scratch();
+            fx.in(x, s);
+            fw.in(w, s);
             if (fb != null) {
-                fb.in(b, s, stream);
+                fb.in(b, s);
             }
             fy.bind(y, s);
-            fwd.execute(stream, argMaps.get(fwd));
-            fy.out(stream);
+            execute(fwd);
+            fy.out();
             stream._wait();
         }
 
         void backward(INDArray x, INDArray w, INDArray dyArr, INDArray dxArr, INDArray dwArr, INDArray dbArr) {
-            Scratch s = SCRATCH.get();
+            Scratch s = scratch();
             if (bwdData != null) {
-                dy.in(dyArr, s, stream);
-                dw.in(w, s, stream);
+                dy.in(dyArr, s);
+                dw.in(w, s);
                 dx.bind(dxArr, s);
-                bwdData.execute(stream, argMaps.get(bwdData));
-                dx.out(stream);
+                execute(bwdData);
+                dx.out();
             }
-            wx.in(x, s, stream);
+            wx.in(x, s);
             if (wdy != dy) {
-                wdy.in(dyArr, s, stream);
+                wdy.in(dyArr, s);
             }
             wdw.bind(dwArr, s);
             if (wdb != null) {
                 wdb.bind(dbArr, s);
             }
-            bwdWeights.execute(stream, argMaps.get(bwdWeights));
-            wdw.out(stream);
+            execute(bwdWeights);
+            wdw.out();
             if (wdb != null) {
-                wdb.out(stream);
+                wdb.out();
             }
             stream._wait();
-        }
-
-        @Override
-        public void close() {
-            for (int i = owned.size() - 1; i >= 0; i--) {
-                owned.get(i).close();
-            }
-            owned.clear();
-        }
-
-        /**
-         * One argument of a primitive: a memory over the call's dense NCHW (OIHW, X) array and, when oneDNN
-         * chose another layout, one over a scratch buffer with the reorder between the two.
-         */
-        private final class Arg {
-            final memory user;
-            final memory inner;
-            final reorder reorder;
-            final int slot;
-
-            Arg(memory.desc userDesc, memory.desc innerDesc, boolean input, int slot) {
-                this.user = own(new memory(userDesc, ENGINE, (Pointer) null));
-                boolean same = userDesc.equals(innerDesc);
-                this.inner = same ? user : own(new memory(innerDesc, ENGINE, (Pointer) null));
-                this.reorder = same ? null : own(input ? new reorder(user, inner) : new reorder(inner, user));
-                this.slot = slot;
-            }
-
-            void bind(INDArray a, Scratch s) {
-                user.set_data_handle(a.data().addressPointer());
-                if (inner != user) {
-                    inner.set_data_handle(s.buffer(slot, inner.get_desc().get_size()));
-                }
-            }
-
-            void in(INDArray a, Scratch s, stream st) {
-                bind(a, s);
-                if (reorder != null) {
-                    reorder.execute(st, user, inner);
-                }
-            }
-
-            void out(stream st) {
-                if (reorder != null) {
-                    reorder.execute(st, inner, user);
-                }
-            }
-        }
-    }
-
-    /**
-     * A thread's buffers for oneDNN's layouts, shared by all layers: a call uses them only while it runs.
-     * 64-byte aligned, as oneDNN's own allocations are.
-     */
-    private static final class Scratch {
-        private final BytePointer[] buffers = new BytePointer[7];
-        private final long[] sizes = new long[7];
-
-        Pointer buffer(int slot, long bytes) {
-            if (sizes[slot] < bytes) {
-                if (buffers[slot] != null) {
-                    buffers[slot].close();
-                }
-                BytePointer b = new BytePointer(bytes + 64);
-                buffers[slot] = b.position((64 - b.address() % 64) % 64);
-                sizes[slot] = bytes;
-            }
-            return buffers[slot];
         }
     }
 }

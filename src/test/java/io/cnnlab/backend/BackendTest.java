@@ -8,6 +8,7 @@ import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
+import org.deeplearning4j.nn.layers.convolution.subsampling.SubsamplingLayer;
 import org.deeplearning4j.nn.conf.CacheMode;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
@@ -33,6 +34,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class BackendTest {
+    private static final LayerHelpers POOLING = new LayerHelpers(SubsamplingLayer.class);
 
     @Test
     void accelerateSwapsActivationsInLiveLayersOnlyAndKeepsOutputs() {
@@ -65,8 +67,9 @@ class BackendTest {
     }
 
     /**
-     * With the convolutions' cached forward output (tanh in net, identity before batch norm elsewhere) and the
-     * first convolution's own weight gradient (with a bias in net and resdeep, without in batchnorm), DL4J's step.
+     * With cnnlab's oneDNN convolution and pooling helpers, the convolutions' cached forward output (tanh in net,
+     * identity before batch norm elsewhere) and the first convolution's weight gradient only (with a bias in net
+     * and resdeep, without in batchnorm), DL4J's step.
      */
     @ParameterizedTest
     @ValueSource(strings = {"net", "batchnorm", "resdeep"})
@@ -85,6 +88,9 @@ class BackendTest {
                 String name = l.conf().getLayer().getLayerName();
                 OneDnnConvolutionHelper helper = assertInstanceOf(OneDnnConvolutionHelper.class, helpers.get(l), name);
                 assertEquals(!name.equals("conv1"), helper.inputGradient(), name + ": only conv1 reads the images");
+            }
+            if (l instanceof SubsamplingLayer) {
+                assertInstanceOf(OneDnnPoolingHelper.class, POOLING.get(l), l.conf().getLayer().getLayerName());
             }
         }
         INDArray before = plain.params().dup();

@@ -147,7 +147,7 @@ class OneDnnConvolutionHelperTest {
         return new Pair<>(y, copy);
     }
 
-    private static void assertClose(INDArray expected, INDArray actual, String what) {
+    static void assertClose(INDArray expected, INDArray actual, String what) {
         assertArrayEquals(expected.shape(), actual.shape(), what + ": shape");
         double scale = Math.max(1e-3, expected.amaxNumber().doubleValue());
         double diff = Transforms.abs(expected.sub(actual)).maxNumber().doubleValue();
