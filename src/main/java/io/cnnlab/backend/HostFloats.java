@@ -10,7 +10,7 @@ import java.util.Arrays;
 
 /**
  * Copies between float32 INDArrays in host memory and Java arrays, with per-thread scratch arrays, the
- * float arrays that per-step code keeps between steps, and a sum the JIT would otherwise run serially.
+ * float arrays that per-step code keeps between steps.
  *
  * <p>Why: for per-channel and masked element-wise work (batch norm's sums and scaling, ReLU's
  * backward pass) ND4J M2.1 runs kernels that call a {@code std::function} per element (profiled:
@@ -115,27 +115,5 @@ public final class HostFloats {
     public static void write(float[] src, INDArray a) {
         a.data().asNioFloat().put(src, 0, (int) a.length());
         Nd4j.getAffinityManager().tagLocation(a, AffinityManager.Location.HOST);
-    }
-
-    /**
-     * The sum of {@code len} values from {@code from}, in double precision. Four independent chains:
-     * one chain waits for each add before the next (Java may not reorder float sums), four keep the adder busy.
-     */
-    public static double sum(float[] v, int from, int len) {
-        double s0 = 0;
-        double s1 = 0;
-        double s2 = 0;
-        double s3 = 0;
-        int j = from;
-        for (int end = from + len - 3; j < end; j += 4) {
-            s0 += v[j];
-            s1 += v[j + 1];
-            s2 += v[j + 2];
-            s3 += v[j + 3];
-        }
-        for (; j < from + len; j++) {
-            s0 += v[j];
-        }
-        return (s0 + s1) + (s2 + s3);
     }
 }

@@ -53,15 +53,6 @@ class HostFloatsTest {
     }
 
     @Test
-    void sumsARangeInDoublePrecision() {
-        float[] v = {1e8f, 1, 1, 1, 1, 1, 1, 1, 1e8f};
-        assertEquals(100_000_007.0, HostFloats.sum(v, 0, 8), "in floats 1e8 + 1 is 1e8");
-        assertEquals(7.0, HostFloats.sum(v, 1, 7), "from its offset, and not past its length");
-        assertEquals(3.0, HostFloats.sum(v, 2, 3), "fewer values than the four chains");
-        assertEquals(0.0, HostFloats.sum(v, 4, 0));
-    }
-
-    @Test
     void keptArraysLiveOutsideWorkspacesAndAreRemadeOnlyForANewShape() {
         Backend.configure();
         WorkspaceConfiguration conf = WorkspaceConfiguration.builder().initialSize(1 << 20).build();
