@@ -22,7 +22,6 @@ import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.util.List;
 import java.util.Map;
 
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_BIAS;
@@ -50,7 +49,8 @@ import static org.bytedeco.dnnl.global.dnnl.prop_kind.forward_training;
  * pass computes the weight and bias gradients only, which is all training uses there.
  * NHWC and other data types go to DL4J's helper.
  */
-public final class OneDnnConvolutionHelper implements ConvolutionHelper {
+public final class OneDnnConvolutionHelper extends OneDnnHelper<ConvolutionHelper, OneDnnConvolutionHelper.Plan>
+        implements ConvolutionHelper {
     /**
      * From this many input and output channels oneDNN may choose (Winograd where it applies): for a
      * {@code resdeep} block's 32→32 3x3 convolution, 32 images, two processes at once on this machine's two
@@ -59,18 +59,11 @@ public final class OneDnnConvolutionHelper implements ConvolutionHelper {
      */
     private static final int AUTO_MIN_CHANNELS = 32;
 
-    private final ConvolutionHelper dl4j;
     private final boolean inputGradient;
-    private final OneDnnPlan.Cache<Plan> plans = new OneDnnPlan.Cache<>();
 
     OneDnnConvolutionHelper(ConvolutionHelper dl4j, boolean inputGradient) {
-        this.dl4j = dl4j;
+        super(dl4j);
         this.inputGradient = inputGradient;
-    }
-
-    /** DL4J's own helper, which NHWC and non-float calls go to. */
-    public ConvolutionHelper dl4j() {
-        return dl4j;
     }
 
     /** Whether the backward pass computes the gradient with respect to the layer's input. */
@@ -154,23 +147,8 @@ public final class OneDnnConvolutionHelper implements ConvolutionHelper {
                 () -> Plan.of(input.shape(), weights.shape(), bias, strides, pad, dilation, convolutionMode, inputGradient));
     }
 
-    /** The oneDNN kernels of the most recently used plan (forward, backward data if any, backward weights). */
-    List<String> kernels() {
-        return plans.lastKernels();
-    }
-
-    @Override
-    public boolean checkSupported() {
-        return dl4j.checkSupported();
-    }
-
-    @Override
-    public Map<String, Long> helperMemoryUse() {
-        return dl4j.helperMemoryUse();
-    }
-
     /** The convolution's forward, backward-data and backward-weights primitives for one input shape. */
-    private static final class Plan extends OneDnnPlan {
+    static final class Plan extends OneDnnPlan {
         final long[] outShape;
         private final primitive fwd;
         private final Arg fx, fw, fb, fy;

@@ -17,7 +17,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
 
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_DST;
@@ -35,17 +34,11 @@ import static org.bytedeco.dnnl.global.dnnl.prop_kind.forward_training;
  * buffers first, as libnd4j's {@code maxpool2d_bp} does. Average pooling, dilation, NHWC and other data
  * types go to DL4J's helper.
  */
-public final class OneDnnPoolingHelper implements SubsamplingHelper {
-    private final SubsamplingHelper dl4j;
-    private final OneDnnPlan.Cache<Plan> plans = new OneDnnPlan.Cache<>();
+public final class OneDnnPoolingHelper extends OneDnnHelper<SubsamplingHelper, OneDnnPoolingHelper.Plan>
+        implements SubsamplingHelper {
 
     OneDnnPoolingHelper(SubsamplingHelper dl4j) {
-        this.dl4j = dl4j;
-    }
-
-    /** DL4J's own helper, which the calls this helper does not cover go to. */
-    public SubsamplingHelper dl4j() {
-        return dl4j;
+        super(dl4j);
     }
 
     @Override
@@ -77,23 +70,8 @@ public final class OneDnnPoolingHelper implements SubsamplingHelper {
         return dl4j.activate(input, training, kernel, strides, pad, poolingType, convolutionMode, dilation, format, mgr);
     }
 
-    /** The oneDNN kernels of the plan used last (forward, backward), empty if that call went to DL4J. */
-    List<String> kernels() {
-        return plans.lastKernels();
-    }
-
-    @Override
-    public boolean checkSupported() {
-        return dl4j.checkSupported();
-    }
-
-    @Override
-    public Map<String, Long> helperMemoryUse() {
-        return dl4j.helperMemoryUse();
-    }
-
     /** Forward (for the workspace) and backward max pooling for one input shape, in NCHW throughout. */
-    private static final class Plan extends OneDnnPlan {
+    static final class Plan extends OneDnnPlan {
         final long[] outShape;
         private final primitive fwd;
         private final primitive bwd;
