@@ -212,7 +212,7 @@ public final class OneDnnConvolutionHelper extends OneDnnHelper<ConvolutionHelpe
             wx = new Arg(xUser, own(wpd.src_desc()), true, 3);
             memory.desc wdyDesc = own(wpd.diff_dst_desc());
             // The same layout for both backward primitives (the usual case): one reorder of dy serves both.
-            wdy = dy != null && dy.inner.get_desc().equals(wdyDesc) ? dy : new Arg(yUser, wdyDesc, true, 4);
+            wdy = dy != null && own(dy.inner.get_desc()).equals(wdyDesc) ? dy : new Arg(yUser, wdyDesc, true, 4);
             wdw = new Arg(wUser, own(wpd.diff_weights_desc()), false, 5);
             wdb = bias ? new Arg(bUser, own(wpd.diff_bias_desc()), false, 6) : null;
             args(bwdWeights, Map.of(DNNL_ARG_SRC, wx, DNNL_ARG_DIFF_DST, wdy, DNNL_ARG_DIFF_WEIGHTS, wdw),

@@ -100,6 +100,8 @@ abstract class OneDnnPlan implements AutoCloseable {
         final memory inner;
         private final reorder reorder;
         private final int slot;
+        // Asked once: every get_desc() makes a native copy that only a GC would free.
+        private final long bytes;
 
         Arg(memory.desc userDesc, memory.desc innerDesc, boolean input, int slot) {
             this.user = own(new memory(userDesc, ENGINE, (Pointer) null));
@@ -107,6 +109,7 @@ abstract class OneDnnPlan implements AutoCloseable {
             this.inner = same ? user : own(new memory(innerDesc, ENGINE, (Pointer) null));
             this.reorder = same ? null : own(input ? new reorder(user, inner) : new reorder(inner, user));
             this.slot = slot;
+            this.bytes = innerDesc.get_size();
         }
 
         /** An argument that lives in a scratch buffer only (a pooling workspace, a temporary output). */
@@ -115,6 +118,7 @@ abstract class OneDnnPlan implements AutoCloseable {
             this.inner = user;
             this.reorder = null;
             this.slot = slot;
+            this.bytes = desc.get_size();
         }
 
         void bind(INDArray a, Scratch s) {
@@ -122,7 +126,7 @@ abstract class OneDnnPlan implements AutoCloseable {
                 user.set_data_handle(a.data().addressPointer());
             }
             if (inner != user || a == null) {
-                inner.set_data_handle(s.buffer(slot, inner.get_desc().get_size()));
+                inner.set_data_handle(s.buffer(slot, bytes));
             }
         }
 
