@@ -12,15 +12,13 @@ import java.util.Arrays;
  * Copies between float32 INDArrays in host memory and Java arrays, with per-thread scratch arrays, the
  * float arrays that per-step code keeps between steps.
  *
- * <p>Why: for per-channel and masked element-wise work (batch norm's sums and scaling, ReLU's
- * backward pass) ND4J M2.1 runs kernels that call a {@code std::function} per element (profiled:
+ * <p>Why: for per-channel work (batch norm's sums and scaling) ND4J M2.1 runs kernels that call a {@code std::function} per element (profiled:
  * {@code parallel_for} lambdas, {@code reduceExec21}, {@code applyPairwiseLambda}). A bulk copy into a
  * Java array, a loop the JIT vectorises, and a bulk copy back is several times faster.
  */
 public final class HostFloats {
     private static final int SLOTS = 2;
     private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[SLOTS][0]);
-    private static final ThreadLocal<int[][]> BITS_SCRATCH = ThreadLocal.withInitial(() -> new int[SLOTS][0]);
 
     private HostFloats() {
     }
@@ -64,27 +62,6 @@ public final class HostFloats {
             arrays[slot] = new float[(int) n];
         }
         return arrays[slot];
-    }
-
-    /** Like {@link #scratch}, for raw float bits. */
-    public static int[] bitsScratch(int slot, long n) {
-        int[][] arrays = BITS_SCRATCH.get();
-        if (arrays[slot].length < n) {
-            arrays[slot] = new int[(int) n];
-        }
-        return arrays[slot];
-    }
-
-    /** The raw bits of {@code a}'s floats (see {@link #usable}) into {@code dst}, in C order. */
-    public static void readBits(INDArray a, int[] dst) {
-        Nd4j.getAffinityManager().ensureLocation(a, AffinityManager.Location.HOST);
-        a.data().asNioInt().get(dst, 0, (int) a.length());
-    }
-
-    /** {@code src}'s first {@code a.length()} ints as raw float bits into {@code a} (see {@link #usable}). */
-    public static void writeBits(int[] src, INDArray a) {
-        a.data().asNioInt().put(src, 0, (int) a.length());
-        Nd4j.getAffinityManager().tagLocation(a, AffinityManager.Location.HOST);
     }
 
     /** The elements of {@code a} into {@code dst}, in C order (through a C-order float copy when a is not {@link #usable}). */

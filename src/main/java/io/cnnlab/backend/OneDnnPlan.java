@@ -171,14 +171,22 @@ abstract class OneDnnPlan implements AutoCloseable {
      * batch sizes. A {@code null} plan (a shape oneDNN cannot express) is remembered too.
      */
     static final class Cache<P extends OneDnnPlan> {
-        private static final int MAX_PLANS = 4;
+        private final int maxPlans;
         private final Map<List<Long>, P> plans = new LinkedHashMap<>(8, 0.75f, true);
         private P last;
+
+        Cache() {
+            this(4);
+        }
+
+        Cache(int maxPlans) {
+            this.maxPlans = maxPlans;
+        }
 
         P get(List<Long> key, Supplier<P> make) {
             if (!plans.containsKey(key)) {
                 plans.put(key, make.get());
-                if (plans.size() > MAX_PLANS) {
+                if (plans.size() > maxPlans) {
                     var eldest = plans.entrySet().iterator();
                     P old = eldest.next().getValue();
                     if (old != null) {
