@@ -107,7 +107,8 @@ public final class Backend {
                     && CONVOLUTION_HELPERS.get(layer) instanceof MKLDNNConvHelper dl4j) {
                 boolean readsImages = layer.conf().getLayer().getIDropout() == null
                         && inputs.containsAll(graph.getConfiguration().getVertexInputs().get(name));
-                CONVOLUTION_HELPERS.set(layer, new OneDnnConvolutionHelper(dl4j, !readsImages));
+                boolean bias = ((org.deeplearning4j.nn.conf.layers.ConvolutionLayer) layer.conf().getLayer()).hasBias();
+                CONVOLUTION_HELPERS.set(layer, new OneDnnConvolutionHelper(dl4j, !readsImages, bias));
             }
             if (layer.getClass() == SubsamplingLayer.class && cpu
                     && POOLING_HELPERS.get(layer) instanceof MKLDNNSubsamplingHelper dl4j) {

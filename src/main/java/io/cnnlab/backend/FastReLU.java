@@ -58,7 +58,7 @@ final class FastReLU extends ActivationReLU {
             src = new Arg(d, d, true, 0);
             diffDst = new Arg(d, d, true, 1);
             diffSrc = new Arg(d, d, false, 2);
-            args(bwd, Map.of(DNNL_ARG_SRC, src, DNNL_ARG_DIFF_DST, diffDst, DNNL_ARG_DIFF_SRC, diffSrc), 0, null);
+            args(bwd, Map.of(DNNL_ARG_SRC, src, DNNL_ARG_DIFF_DST, diffDst, DNNL_ARG_DIFF_SRC, diffSrc));
         }
 
         void backward(INDArray z, INDArray dy, INDArray dx) {

@@ -22,6 +22,7 @@ import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import java.util.HashMap;
 import java.util.Map;
 
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_BIAS;
@@ -60,10 +61,14 @@ public final class OneDnnConvolutionHelper extends OneDnnHelper<ConvolutionHelpe
     private static final int AUTO_MIN_CHANNELS = 32;
 
     private final boolean inputGradient;
+    // The layer's own setting: DL4J hands a helper that is not its own a zero bias and a dummy bias gradient
+    // when the layer has none, which the plans then leave out.
+    private final boolean bias;
 
-    OneDnnConvolutionHelper(ConvolutionHelper dl4j, boolean inputGradient) {
+    OneDnnConvolutionHelper(ConvolutionHelper dl4j, boolean inputGradient, boolean bias) {
         super(dl4j);
         this.inputGradient = inputGradient;
+        this.bias = bias;
     }
 
     /** Whether the backward pass computes the gradient with respect to the layer's input. */
@@ -80,17 +85,17 @@ public final class OneDnnConvolutionHelper extends OneDnnHelper<ConvolutionHelpe
     public INDArray preOutput(INDArray input, INDArray weights, INDArray bias, int[] kernel, int[] strides, int[] pad,
                               AlgoMode mode, FwdAlgo fwdAlgo, ConvolutionMode convolutionMode, int[] dilation,
                               CNN2DFormat format, LayerWorkspaceMgr mgr) {
-        if (!covers(input, weights, format)) {
+        if (!covers(input, weights, format) || this.bias && bias == null) {
             return dl4j.preOutput(input, weights, bias, kernel, strides, pad, mode, fwdAlgo, convolutionMode, dilation,
                     format, mgr);
         }
-        Plan plan = plan(input, weights, bias != null, strides, pad, dilation, convolutionMode);
+        Plan plan = plan(input, weights, strides, pad, dilation, convolutionMode);
         if (plan == null) {
             return dl4j.preOutput(input, weights, bias, kernel, strides, pad, mode, fwdAlgo, convolutionMode, dilation,
                     format, mgr);
         }
         INDArray out = mgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT, plan.outShape, 'c');
-        plan.forward(dense(input), dense(weights), bias == null ? null : dense(bias), out);
+        plan.forward(dense(input), dense(weights), this.bias ? dense(bias) : null, out);
         return out;
     }
 
@@ -106,13 +111,12 @@ public final class OneDnnConvolutionHelper extends OneDnnHelper<ConvolutionHelpe
                                                      BwdFilterAlgo bwdFilterAlgo, BwdDataAlgo bwdDataAlgo,
                                                      ConvolutionMode convolutionMode, int[] dilation, CNN2DFormat format,
                                                      LayerWorkspaceMgr mgr) {
-        if (!covers(input, weights, format) || delta.dataType() != DataType.FLOAT) {
+        boolean hasBias = this.bias && biasGradView != null;
+        if (!covers(input, weights, format) || delta.dataType() != DataType.FLOAT || hasBias != this.bias) {
             return dl4j.backpropGradient(input, weights, bias, delta, kernel, strides, pad, biasGradView, weightGradView,
                     afn, mode, bwdFilterAlgo, bwdDataAlgo, convolutionMode, dilation, format, mgr);
         }
-        // DL4J hands a helper that is not its own a dummy bias gradient when the layer has no bias (bias null).
-        boolean hasBias = bias != null && biasGradView != null;
-        Plan plan = plan(input, weights, hasBias, strides, pad, dilation, convolutionMode);
+        Plan plan = plan(input, weights, strides, pad, dilation, convolutionMode);
         if (plan == null) {
             return dl4j.backpropGradient(input, weights, bias, delta, kernel, strides, pad, biasGradView, weightGradView,
                     afn, mode, bwdFilterAlgo, bwdDataAlgo, convolutionMode, dilation, format, mgr);
@@ -141,9 +145,9 @@ public final class OneDnnConvolutionHelper extends OneDnnHelper<ConvolutionHelpe
         return HostFloats.usable(a) ? a : a.dup('c');
     }
 
-    private Plan plan(INDArray input, INDArray weights, boolean bias, int[] strides, int[] pad, int[] dilation,
+    private Plan plan(INDArray input, INDArray weights, int[] strides, int[] pad, int[] dilation,
                       ConvolutionMode convolutionMode) {
-        return plans.get(OneDnnPlan.Cache.key(input, bias ? 1 : 0),
+        return plans.get(OneDnnPlan.Cache.key(input, 0),
                 () -> Plan.of(input.shape(), weights.shape(), bias, strides, pad, dilation, convolutionMode, inputGradient));
     }
 
@@ -189,7 +193,7 @@ public final class OneDnnConvolutionHelper extends OneDnnHelper<ConvolutionHelpe
             fw = new Arg(wUser, own(fpd.weights_desc()), true, 1);
             fb = bias ? new Arg(bUser, own(fpd.bias_desc()), true, 2) : null;
             fy = new Arg(yUser, own(fpd.dst_desc()), false, 3);
-            args(fwd, Map.of(DNNL_ARG_SRC, fx, DNNL_ARG_WEIGHTS, fw, DNNL_ARG_DST, fy), DNNL_ARG_BIAS, fb);
+            args(fwd, withBias(Map.of(DNNL_ARG_SRC, fx, DNNL_ARG_WEIGHTS, fw, DNNL_ARG_DST, fy), DNNL_ARG_BIAS, fb));
 
             if (inputGradient) {
                 var dd = own(new convolution_backward_data.desc(alg, xAny, wAny, yAny, st, dil, padL, padR));
@@ -199,7 +203,7 @@ public final class OneDnnConvolutionHelper extends OneDnnHelper<ConvolutionHelpe
                 dy = new Arg(yUser, own(dpd.diff_dst_desc()), true, 0);
                 dw = new Arg(wUser, own(dpd.weights_desc()), true, 1);
                 dx = new Arg(xUser, own(dpd.diff_src_desc()), false, 2);
-                args(bwdData, Map.of(DNNL_ARG_DIFF_DST, dy, DNNL_ARG_WEIGHTS, dw, DNNL_ARG_DIFF_SRC, dx), 0, null);
+                args(bwdData, Map.of(DNNL_ARG_DIFF_DST, dy, DNNL_ARG_WEIGHTS, dw, DNNL_ARG_DIFF_SRC, dx));
             } else {
                 bwdData = null;
                 dy = dw = dx = null;
@@ -215,8 +219,17 @@ public final class OneDnnConvolutionHelper extends OneDnnHelper<ConvolutionHelpe
             wdy = dy != null && own(dy.inner.get_desc()).equals(wdyDesc) ? dy : new Arg(yUser, wdyDesc, true, 4);
             wdw = new Arg(wUser, own(wpd.diff_weights_desc()), false, 5);
             wdb = bias ? new Arg(bUser, own(wpd.diff_bias_desc()), false, 6) : null;
-            args(bwdWeights, Map.of(DNNL_ARG_SRC, wx, DNNL_ARG_DIFF_DST, wdy, DNNL_ARG_DIFF_WEIGHTS, wdw),
-                    DNNL_ARG_DIFF_BIAS, wdb);
+            args(bwdWeights, withBias(Map.of(DNNL_ARG_SRC, wx, DNNL_ARG_DIFF_DST, wdy, DNNL_ARG_DIFF_WEIGHTS, wdw),
+                    DNNL_ARG_DIFF_BIAS, wdb));
+        }
+
+        private static Map<Integer, Arg> withBias(Map<Integer, Arg> args, int key, Arg bias) {
+            if (bias == null) {
+                return args;
+            }
+            Map<Integer, Arg> all = new HashMap<>(args);
+            all.put(key, bias);
+            return all;
         }
 
         void forward(INDArray x, INDArray w, INDArray b, INDArray y) {

@@ -65,13 +65,10 @@ abstract class OneDnnPlan implements AutoCloseable {
         return p;
     }
 
-    /** Binds {@code args} (and {@code optional} under its key, if not null) to {@code p} for every call. */
-    final void args(primitive p, Map<Integer, Arg> args, int optionalKey, Arg optional) {
+    /** Binds {@code args} to {@code p} for every call. */
+    final void args(primitive p, Map<Integer, Arg> args) {
         IntMemoryMap m = own(new IntMemoryMap());
         args.forEach((k, a) -> m.put(k, a.inner));
-        if (optional != null) {
-            m.put(optionalKey, optional.inner);
-        }
         argMaps.put(p, m);
     }
 

@@ -102,9 +102,8 @@ public final class OneDnnPoolingHelper extends OneDnnHelper<SubsamplingHelper, O
             workspace = new Arg(own(fpd.workspace_desc()), 2);
             diffDst = new Arg(y, y, true, 3);
             diffSrc = new Arg(x, x, false, 4);
-            args(fwd, Map.of(DNNL_ARG_SRC, src, DNNL_ARG_DST, dst, DNNL_ARG_WORKSPACE, workspace), 0, null);
-            args(bwd, Map.of(DNNL_ARG_DIFF_DST, diffDst, DNNL_ARG_WORKSPACE, workspace, DNNL_ARG_DIFF_SRC, diffSrc),
-                    0, null);
+            args(fwd, Map.of(DNNL_ARG_SRC, src, DNNL_ARG_DST, dst, DNNL_ARG_WORKSPACE, workspace));
+            args(bwd, Map.of(DNNL_ARG_DIFF_DST, diffDst, DNNL_ARG_WORKSPACE, workspace, DNNL_ARG_DIFF_SRC, diffSrc));
         }
 
         void backward(INDArray x, INDArray dy, INDArray dx) {

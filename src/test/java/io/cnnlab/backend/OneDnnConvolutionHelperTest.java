@@ -74,7 +74,7 @@ class OneDnnConvolutionHelperTest {
         Layer fast = tested.getLayer(0);
         HELPERS.set(ref, null);
         ConvolutionHelper dl4j = assertInstanceOf(MKLDNNConvHelper.class, HELPERS.get(fast));
-        OneDnnConvolutionHelper helper = new OneDnnConvolutionHelper(dl4j, true);
+        OneDnnConvolutionHelper helper = new OneDnnConvolutionHelper(dl4j, true, bias);
         HELPERS.set(fast, helper);
 
         for (int n : new int[] {32, 3, 32}) {
@@ -111,7 +111,7 @@ class OneDnnConvolutionHelperTest {
         tested.initGradientsView();
         HELPERS.set(reference.getLayer(0), null);
         Layer fast = tested.getLayer(0);
-        HELPERS.set(fast, new OneDnnConvolutionHelper((ConvolutionHelper) HELPERS.get(fast), false));
+        HELPERS.set(fast, new OneDnnConvolutionHelper((ConvolutionHelper) HELPERS.get(fast), false, bias));
 
         INDArray x = Nd4j.rand(DataType.FLOAT, 6, 3, 8, 8);
         Pair<INDArray, Gradient> expected = pass(reference.getLayer(0), x);
