@@ -38,6 +38,8 @@ import java.util.concurrent.Future;
  * the listeners' {@code iterationDone}.
  */
 public final class DataParallel implements AutoCloseable {
+    /** How long {@link #close} waits for each worker thread to finish its last task. */
+    static final long CLOSE_WAIT_SECONDS = 60;
     private final ComputationGraph main;
     private final List<ComputationGraph> replicas = new ArrayList<>();
     private final List<ExecutorService> threads = new ArrayList<>();
@@ -78,6 +80,11 @@ public final class DataParallel implements AutoCloseable {
         this.mainOmpThreads = Backend.setOmpThreadsOfThisThread(1);
     }
 
+    /** The synchronised batch-norm helpers of the replicas (none with one worker); for tests. */
+    SyncBatchNorm.Group batchNorm() {
+        return batchNorm;
+    }
+
     /** One SGD step on {@code batch}; returns its mean loss. Worker k seeds dropout from {@code seed} and k. */
     public double fit(DataSet batch, long seed) {
         int n = (int) batch.getFeatures().size(0);
@@ -115,6 +122,12 @@ public final class DataParallel implements AutoCloseable {
         }
         for (int k = 1; k < workers; k++) {
             loss += await(pending, k - 1) * (from[k + 1] - from[k]);
+        }
+        RuntimeException batchNormFailure = batchNorm.failure();
+        if (batchNormFailure != null) {
+            // DL4J caught it and finished that slice with its own, unsynchronised code: discard the step.
+            batchNorm.renew();
+            throw batchNormFailure;
         }
         INDArray gradient = main.getFlattenedGradients();
         for (int k = 1; k < workers; k++) {
@@ -217,15 +230,25 @@ public final class DataParallel implements AutoCloseable {
             t.submit(() -> Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread());
             t.shutdown();
         }
-        for (ExecutorService t : threads) {
+        int running = 0;
+        for (int k = 0; k < threads.size(); k++) {
             try {
-                t.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES);
+                if (threads.get(k).awaitTermination(CLOSE_WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS)) {
+                    replicas.get(k + 1).close(); // its worker has stopped: nothing uses it now
+                } else {
+                    running++;
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+                running++;
             }
         }
         batchNorm.uninstall();
-        replicas.subList(1, replicas.size()).forEach(ComputationGraph::close);
         Backend.setOmpThreadsOfThisThread(mainOmpThreads);
+        if (running > 0) {
+            // Their replicas stay open: closing native memory a running thread uses would crash the JVM.
+            throw new IllegalStateException(running + " training worker thread(s) still ran " + CLOSE_WAIT_SECONDS
+                    + " s after training ended; their replicas were left open");
+        }
     }
 }

@@ -43,6 +43,7 @@ final class SyncBatchNorm implements BatchNormalizationHelper {
     private final BatchNormalizationHelper single;
     private final Exchange exchange;
     private final int worker;
+    private volatile RuntimeException injected;
     private float[] mean;
     private float[] var;
     private INDArray meanCache;
@@ -70,6 +71,19 @@ final class SyncBatchNorm implements BatchNormalizationHelper {
         if (!synced(training, x, format)) {
             return single == null ? null
                     : single.preOutput(x, training, shape, gamma, beta, globalMean, globalVar, decay, eps, format, mgr);
+        }
+        try {
+            return syncedPreOutput(x, gamma, beta, eps, mgr);
+        } catch (RuntimeException | Error e) {
+            throw exchange.fail(worker, e);
+        }
+    }
+
+    private INDArray syncedPreOutput(INDArray x, INDArray gamma, INDArray beta, double eps, LayerWorkspaceMgr mgr) {
+        RuntimeException fault = injected;
+        if (fault != null) {
+            injected = null;
+            throw fault;
         }
         int n = (int) x.size(0);
         int c = (int) x.size(1);
@@ -118,6 +132,15 @@ final class SyncBatchNorm implements BatchNormalizationHelper {
             return single == null ? null
                     : single.backpropGradient(x, dy, shape, gamma, beta, dGammaView, dBetaView, eps, format, mgr);
         }
+        try {
+            return syncedBackprop(x, dy, gamma, dGammaView, dBetaView, eps, mgr);
+        } catch (RuntimeException | Error e) {
+            throw exchange.fail(worker, e);
+        }
+    }
+
+    private Pair<Gradient, INDArray> syncedBackprop(INDArray x, INDArray dy, INDArray gamma, INDArray dGammaView,
+                                                    INDArray dBetaView, double eps, LayerWorkspaceMgr mgr) {
         int n = (int) x.size(0);
         int c = (int) x.size(1);
         int hw = (int) (x.size(2) * x.size(3));
@@ -260,14 +283,27 @@ final class SyncBatchNorm implements BatchNormalizationHelper {
         return true;
     }
 
-    /** Per-channel sums added across the workers of one layer, in worker order (so runs repeat bitwise). */
+    /**
+     * Per-channel sums added across the workers of one layer, in worker order (so runs repeat bitwise).
+     *
+     * <p>No wait here is unbounded, and no failure is lost: DL4J catches an exception thrown by a layer
+     * helper, logs it and carries on with its built-in code, so a worker that fails here would otherwise
+     * leave the others waiting for its sums for ever. A failing worker records its failure and releases
+     * every waiter; {@link DataParallel} finds the record after the step, discards the step and raises
+     * the failure with the layer's name.
+     */
     static final class Exchange {
+        /** Longer than any step takes; reached only when a worker stopped arriving without failing here. */
+        static final long WAIT_SECONDS = 120;
+        private final String layer;
         private final int workers;
         private volatile Phaser phaser;
+        private volatile RuntimeException failure;
         private double[][][] slots;
         private int[] rounds;
 
-        Exchange(int workers) {
+        Exchange(String layer, int workers) {
+            this.layer = layer;
             this.workers = workers;
             renew();
         }
@@ -275,8 +311,33 @@ final class SyncBatchNorm implements BatchNormalizationHelper {
         /** Fresh state for the next step, once every worker has stopped. */
         void renew() {
             phaser = new Phaser(workers);
+            failure = null;
             slots = new double[2][workers][];
             rounds = new int[workers];
+        }
+
+        /**
+         * Records that {@code worker} failed in this layer's synchronised pass (the first failure of a step
+         * is kept), releases every worker waiting here, and returns the exception for the caller to throw.
+         */
+        RuntimeException fail(int worker, Throwable cause) {
+            if (cause != null && cause == failure) {
+                return failure; // already recorded, by this worker's wait below
+            }
+            IllegalStateException e = new IllegalStateException(String.format("batch normalisation layer '%s' failed in "
+                    + "training worker %d (%s); the step was discarded", layer, worker, cause), cause);
+            synchronized (this) {
+                if (failure == null) {
+                    failure = e;
+                }
+            }
+            abort();
+            return e;
+        }
+
+        /** The failure recorded in this step, or null. */
+        RuntimeException failure() {
+            return failure;
         }
 
         /** Stops every worker waiting here, now or later in this step, from waiting (a terminated phaser never blocks). */
@@ -289,7 +350,18 @@ final class SyncBatchNorm implements BatchNormalizationHelper {
             // have to pass a phase that waits for the others).
             double[][] set = slots[rounds[worker]++ & 1];
             set[worker] = local;
-            if (phaser.arriveAndAwaitAdvance() < 0) {
+            Phaser p = phaser;
+            int phase;
+            try {
+                phase = p.awaitAdvanceInterruptibly(p.arrive(), WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException | InterruptedException e) {
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
+                throw fail(worker, new IllegalStateException("waited " + (e instanceof InterruptedException ? "until"
+                        + " interrupted" : "over " + WAIT_SECONDS + " s") + " for the other workers' sums", e));
+            }
+            if (phase < 0) {
                 // Another worker failed and the step will be discarded: finish it on this slice alone.
                 // Not an exception, which DL4J would count against the helper and stop calling it.
                 return local;
@@ -309,6 +381,7 @@ final class SyncBatchNorm implements BatchNormalizationHelper {
         private static final List<String> RUNNING_STATS = List.of(BatchNormalizationParamInitializer.GLOBAL_MEAN,
                 BatchNormalizationParamInitializer.GLOBAL_VAR, BatchNormalizationParamInitializer.GLOBAL_LOG_STD);
         private final List<Exchange> exchanges = new ArrayList<>();
+        private final List<SyncBatchNorm> helpers = new ArrayList<>();
         private final List<Runnable> restore = new ArrayList<>();
 
         /** Puts synchronised helpers into every batch-norm layer of {@code replicas} (worker k = replicas[k]). */
@@ -319,12 +392,14 @@ final class SyncBatchNorm implements BatchNormalizationHelper {
                 if (!(first[i] instanceof BatchNormalization)) {
                     continue;
                 }
-                Exchange exchange = new Exchange(replicas.size());
+                Exchange exchange = new Exchange(first[i].conf().getLayer().getLayerName(), replicas.size());
                 group.exchanges.add(exchange);
                 for (int k = 0; k < replicas.size(); k++) {
                     BatchNormalization layer = (BatchNormalization) replicas.get(k).getLayers()[i];
                     BatchNormalizationHelper original = (BatchNormalizationHelper) HELPERS.get(layer);
-                    HELPERS.set(layer, new SyncBatchNorm(original, exchange, k));
+                    SyncBatchNorm synced = new SyncBatchNorm(original, exchange, k);
+                    HELPERS.set(layer, synced);
+                    group.helpers.add(synced);
                     group.restore.add(() -> HELPERS.set(layer, original));
                 }
             }
@@ -338,6 +413,21 @@ final class SyncBatchNorm implements BatchNormalizationHelper {
         /** Called by a failing worker: no other worker waits for it, now or later in this step. */
         void abort() {
             exchanges.forEach(Exchange::abort);
+        }
+
+        /** The first failure recorded in this step by any layer's exchange, or null. */
+        RuntimeException failure() {
+            for (Exchange e : exchanges) {
+                if (e.failure() != null) {
+                    return e.failure();
+                }
+            }
+            return null;
+        }
+
+        /** Test seam: worker {@code worker}'s first batch-norm layer throws {@code fault} at its next synchronised pass. */
+        void injectFailure(int worker, RuntimeException fault) {
+            helpers.stream().filter(h -> h.worker == worker).findFirst().orElseThrow().injected = fault;
         }
 
         /** Ready for the next step after an aborted one; only when no worker runs. */
