@@ -22,7 +22,7 @@ import java.util.concurrent.Callable;
 @Command(name = "compare", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Train several architectures for several seeds under the same budget and write a report:",
             "results.csv, results.json, PNG charts and a self-contained report.html.",
-            "Re-running the same command reuses finished runs and resumes interrupted ones."})
+            "Re-running the same command reuses finished runs and resumes interrupted ones, when their settings match."})
 public final class CompareCommand implements Callable<Integer> {
     @Option(names = "--archs", split = ",", paramLabel = "A,B,...", description = "Architectures; default all.")
     List<String> archs;
@@ -34,6 +34,9 @@ public final class CompareCommand implements Callable<Integer> {
     RunOptions options = new RunOptions();
     @Option(names = "--out", paramLabel = "DIR", description = "Comparison folder; default runs/compare-<dataset>.")
     Path out;
+    @Option(names = "--fresh", description = "Train every run anew, replacing the runs --out holds for them "
+            + "(without it, runs made with other settings are an error).")
+    boolean fresh;
 
     @Override
     @SuppressWarnings("unchecked")
@@ -64,7 +67,7 @@ public final class CompareCommand implements Callable<Integer> {
                 (Long) s.get("seed"), spec, dir, true);
         Comparison.Plan plan = new Comparison.Plan(archList, ds, (Integer) s.get("epochs"), (Integer) s.get("seeds"),
                 (Long) s.get("seed"), (Integer) s.get("batchSize"), (Double) s.get("learningRate"), spec, dir,
-                options.workers());
+                options.workers(), fresh);
 
         DataSources.Loaded loaded = TrainCommand.load(ds, spec);
         io.cnnlab.train.Trainer.prepareOut(dir);

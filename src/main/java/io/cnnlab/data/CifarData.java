@@ -24,6 +24,37 @@ public record CifarData(LabeledImages train, LabeledImages test) {
     }
 
     /**
+     * What the data is, independent of where it was read from: a SHA-256 over the class names and both
+     * splits' labels and pixels, shortened to 16 hex digits, with the split sizes, e.g.
+     * {@code "sha256:3f1c...:10000+2000"}. Runs record it, so that a run is reused only on the same data.
+     */
+    public String fingerprint() {
+        return FINGERPRINTS.computeIfAbsent(this, CifarData::digest);
+    }
+
+    /** Fingerprints of the data sets in use: each is computed once (a SHA-256 over CIFAR-10 takes ~0.2 s). */
+    private static final java.util.Map<CifarData, String> FINGERPRINTS =
+            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+    private static String digest(CifarData d) {
+        LabeledImages train = d.train();
+        LabeledImages test = d.test();
+        try {
+            java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+            sha.update(String.join("\n", d.classNames()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            for (LabeledImages split : List.of(train, test)) {
+                sha.update(java.nio.ByteBuffer.allocate(4).putInt(split.size()).array());
+                sha.update(split.labels());
+                sha.update(split.pixels());
+            }
+            return "sha256:" + java.util.HexFormat.of().formatHex(sha.digest()).substring(0, 16) + ":" + train.size()
+                    + "+" + test.size();
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
+        }
+    }
+
+    /**
      * The class list a dataset name stands for: {@code cifar10}, {@code cifar2}, or a comma-separated
      * list of class names (labelled in the order given).
      */

@@ -10,18 +10,22 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * The notebook's study as one job: every architecture trained under the same budget for each seed,
  * each run in its own folder {@code <out>/<arch>/seed-<seed>/}. A run whose folder already holds its
  * metrics is not trained again, and one with checkpoints is resumed, so an interrupted comparison
- * is finished by re-running the same command.
+ * is finished by re-running the same command; either only when the run's recorded {@link RunSettings}
+ * are the ones asked for. Any other run there is an error, unless the plan says {@code fresh}: then
+ * every run of the plan is trained anew.
  */
 public final class Comparison {
 
     /** What to compare. {@code learningRate} null means each architecture's profile rate. */
     public record Plan(List<String> archs, String dataset, int epochs, int seeds, long firstSeed, int batchSize,
-                       Double learningRate, String data, Path out, int workers) {
+                       Double learningRate, String data, Path out, int workers, boolean fresh) {
         public Plan {
             if (archs.isEmpty()) {
                 throw new UserException("no architectures to compare; give --archs a,b,...");
@@ -47,6 +51,12 @@ public final class Comparison {
         public Path runDir(String arch, long seed) {
             return out.resolve(arch).resolve("seed-" + seed);
         }
+
+        /** The training configuration of one run of the plan, its worker count resolved. */
+        public TrainConfig config(String arch, long seed) {
+            return new TrainConfig(arch, dataset, epochs, batchSize, learningRateOf(arch), seed, data, runDir(arch, seed),
+                    true, workers == 0 ? Trainer.autoWorkers() : workers);
+        }
     }
 
     private final PrintStream log;
@@ -54,6 +64,8 @@ public final class Comparison {
     public Comparison(PrintStream log) {
         this.log = log;
     }
+
+    private static final String FIX = "re-run with --fresh to train it again, or choose another --out";
 
     /** Runs (or reuses) every run of the plan; returns their metrics in plan order. */
     public List<RunMetrics> run(Plan plan, CifarData data, String dataSource, double loadSeconds) {
@@ -64,27 +76,50 @@ public final class Comparison {
             for (long seed : plan.seedList()) {
                 n++;
                 Path dir = plan.runDir(arch, seed);
-                Path metricsFile = dir.resolve("metrics.json");
-                if (Files.isRegularFile(metricsFile)) {
-                    log.printf("cnnlab: [%d/%d] %s seed %d: finished earlier, reusing %s%n", n, total, arch, seed, metricsFile);
-                    all.add(read(metricsFile));
-                    continue;
-                }
-                log.printf("cnnlab: [%d/%d] %s seed %d, %d epochs, lr %s%n", n, total, arch, seed, plan.epochs(),
-                        plan.learningRateOf(arch));
-                Trainer trainer = new Trainer(log);
+                TrainConfig cfg = plan.config(arch, seed);
+                RunSettings asked = RunSettings.of(cfg, data);
                 try (RunLock lock = RunLock.acquire(dir)) {
-                    if (new Checkpoints(dir, 2).latest().isPresent()) {
+                    if (plan.fresh()) {
+                        clear(dir);
+                    }
+                    Path metricsFile = dir.resolve("metrics.json");
+                    Optional<Path> checkpoint = new Checkpoints(dir, 2).latest();
+                    if (Files.isRegularFile(metricsFile)) {
+                        RunMetrics done = read(metricsFile);
+                        RunSettings.requireSame(dir, done.settings(), asked, FIX);
+                        log.printf("cnnlab: [%d/%d] %s seed %d: finished earlier, reusing %s%n", n, total, arch, seed,
+                                metricsFile);
+                        all.add(done);
+                        continue;
+                    }
+                    Trainer trainer = new Trainer(log);
+                    if (checkpoint.isPresent()) {
+                        RunSettings.requireSame(dir, Checkpoints.readState(checkpoint.get()).settings(), asked, FIX);
+                        log.printf("cnnlab: [%d/%d] %s seed %d, %d epochs, lr %s%n", n, total, arch, seed, plan.epochs(),
+                                plan.learningRateOf(arch));
                         all.add(trainer.resume(dir, plan.epochs(), data, dataSource, loadSeconds).metrics());
                     } else {
-                        TrainConfig cfg = new TrainConfig(arch, plan.dataset(), plan.epochs(), plan.batchSize(),
-                                plan.learningRateOf(arch), seed, plan.data(), dir, true, plan.workers());
+                        log.printf("cnnlab: [%d/%d] %s seed %d, %d epochs, lr %s%n", n, total, arch, seed, plan.epochs(),
+                                plan.learningRateOf(arch));
                         all.add(trainer.train(cfg, data, dataSource, loadSeconds).metrics());
                     }
                 }
             }
         }
         return all;
+    }
+
+    /** Removes a run's results and checkpoints (not its lock, which the caller holds). */
+    private static void clear(Path dir) {
+        try (Stream<Path> entries = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) entries::iterator) {
+                if (!p.getFileName().toString().equals(".lock")) {
+                    Checkpoints.deleteTree(p);
+                }
+            }
+        } catch (IOException e) {
+            throw new UserException("cannot clear " + dir + " for --fresh (" + e.getMessage() + "); check its permissions");
+        }
     }
 
     static RunMetrics read(Path metricsFile) {

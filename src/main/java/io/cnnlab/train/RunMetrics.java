@@ -2,7 +2,7 @@ package io.cnnlab.train;
 
 import java.util.List;
 
-/** What {@code metrics.json} holds for one run. */
+/** What {@code metrics.json} holds for one run; {@code settings} decides whether the run may be reused. */
 public record RunMetrics(
         String arch,
         String dataset,
@@ -22,5 +22,6 @@ public record RunMetrics(
         String dataSource,
         double dataLoadSeconds,
         long peakRssBytes,
-        int workers) {
+        int workers,
+        RunSettings settings) {
 }

@@ -9,9 +9,9 @@ import java.util.List;
  * resumed run needs: batch order and random numbers are functions of (seed, epoch, batch).
  */
 public record TrainState(TrainConfig config, int epochsDone, int batchesDone, double lossSum,
-                         List<Double> trainLoss, List<Double> epochSeconds, double secondsInEpoch) {
+                         List<Double> trainLoss, List<Double> epochSeconds, double secondsInEpoch, RunSettings settings) {
 
     public static TrainState start(TrainConfig config) {
-        return new TrainState(config, 0, 0, 0.0, List.of(), List.of(), 0.0);
+        return new TrainState(config, 0, 0, 0.0, List.of(), List.of(), 0.0, null);
     }
 }

@@ -82,8 +82,15 @@ public final class Trainer {
         if (epochs != null) {
             c = c.withEpochs(epochs);
         }
+        if (c.workers() == 0) {
+            c = c.withWorkers(autoWorkers());
+        }
+        // The same run only on the same data and code; --epochs may extend it.
+        RunSettings.requireSame(runDir, s.settings() == null ? null : s.settings().withEpochs(c.epochs()),
+                RunSettings.of(c, data), "resume it with the data and cnnlab version it was made with, or start a new"
+                        + " run with another --out");
         s = new TrainState(c, s.epochsDone(), s.batchesDone(), s.lossSum(), s.trainLoss(), s.epochSeconds(),
-                s.secondsInEpoch());
+                s.secondsInEpoch(), RunSettings.of(c, data));
         log.printf("cnnlab: resuming from %s (epoch %d, batch %d)%n", ckpt, s.epochsDone() + 1, s.batchesDone());
         return run(ModelFiles.load(ckpt.resolve("model.zip"), true), s, data, dataSource, dataLoadSeconds);
     }
@@ -114,6 +121,7 @@ public final class Trainer {
         if (cfg.workers() == 0) {
             cfg = cfg.withWorkers(autoWorkers());
         }
+        RunSettings settings = start.settings() != null ? start.settings() : RunSettings.of(cfg, data);
         LabeledImages train = data.train();
         graph.setListeners(listeners);
         Checkpoints checkpoints = cfg.out() == null ? null : new Checkpoints(cfg.out(), keepCheckpoints);
@@ -135,7 +143,8 @@ public final class Trainer {
                     while (it.hasNext()) {
                         if (StopSignal.requested()) {
                             double elapsed = secondsBefore + (System.nanoTime() - t0) / 1e9;
-                            stopped(graph, checkpoints, new TrainState(cfg, epoch, batch, lossSum, trainLoss, seconds, elapsed));
+                            stopped(graph, checkpoints, new TrainState(cfg, epoch, batch, lossSum, trainLoss, seconds, elapsed,
+                                    settings));
                         }
                         DataSet next = it.next();
                         double loss = steps.fit(next, randomSeed(cfg.seed(), epoch, batch));
@@ -168,7 +177,7 @@ public final class Trainer {
                 lossSum = 0;
                 secondsBefore = 0;
                 if (checkpoints != null) {
-                    checkpoints.save(graph, new TrainState(cfg, epoch + 1, 0, 0.0, trainLoss, seconds, 0.0));
+                    checkpoints.save(graph, new TrainState(cfg, epoch + 1, 0, 0.0, trainLoss, seconds, 0.0, settings));
                 }
             }
         }
@@ -180,7 +189,7 @@ public final class Trainer {
         RunMetrics metrics = new RunMetrics(cfg.arch(), cfg.dataset(), train.classNames(), cfg.epochs(),
                 cfg.batchSize(), cfg.learningRate(), cfg.seed(), ParamCount.trainable(graph), trainLoss, seconds,
                 trainAcc, valAcc, Backend.describe(), RuntimeInfo.dl4jVersion(), RuntimeInfo.cnnlabVersion(),
-                dataSource, loadSeconds, RuntimeInfo.peakRssBytes(), cfg.workers());
+                dataSource, loadSeconds, RuntimeInfo.peakRssBytes(), cfg.workers(), settings);
         if (cfg.out() != null) {
             save(cfg.out(), graph, metrics);
         }

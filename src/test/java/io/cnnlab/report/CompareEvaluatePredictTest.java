@@ -99,7 +99,21 @@ class CompareEvaluatePredictTest {
         }
         assertEquals(ComparisonReport.CHARTS, embedded);
         assertTrue(!html.matches("(?s).*(src|href)=\"(?!data:)[^\"]*\".*"), "no external resources");
-        assertTrue(html.contains("0.94") && html.contains("0.88"), "notebook reference for net");
+        // Each architecture's row shows the means and sds that results.json holds for it.
+        JsonNode summary = Trainer.JSON.readTree(out.resolve("results.json").toFile()).get("summary");
+        for (JsonNode s : summary) {
+            String row = String.format(java.util.Locale.ROOT, "<td>%s</td><td class=n>%,d</td><td class=n>%.3f ± %.3f</td>"
+                    + "<td class=n>%.3f ± %.3f</td>", s.get("arch").asText(), s.get("trainableParams").asLong(),
+                    s.get("trainAccuracyMean").asDouble(), s.get("trainAccuracySd").asDouble(),
+                    s.get("valAccuracyMean").asDouble(), s.get("valAccuracySd").asDouble());
+            assertTrue(html.contains(row), "report row " + row);
+        }
+        // The notebook reference sets net's measured means beside the notebook's own figures.
+        JsonNode net = summary.get(0);
+        String reference = String.format(java.util.Locale.ROOT, "<tr><td>cnnlab (this study, mean of 2 seeds)</td>"
+                + "<td class=n>1</td><td class=n>%.3f</td><td class=n>%.3f</td></tr>",
+                net.get("trainAccuracyMean").asDouble(), net.get("valAccuracyMean").asDouble());
+        assertTrue(html.contains(reference), "notebook reference row " + reference);
         assertTrue(html.contains("Machine and backend") && html.contains("CPU"), "machine and backend");
     }
 
@@ -116,6 +130,37 @@ class CompareEvaluatePredictTest {
         assertTrue(seconds < firstSeconds / 2, "re-run took " + seconds + " s, first run " + firstSeconds + " s");
         assertArrayEquals(csv, Files.readAllBytes(out.resolve("results.csv")));
         assertArrayEquals(json, Files.readAllBytes(out.resolve("results.json")));
+    }
+
+    @Test
+    void aRunMadeWithOtherSettingsIsNeverReusedAndFreshTrainsItAgain() throws Exception {
+        byte[] csv = Files.readAllBytes(out.resolve("results.csv"));
+        Cli.Result other = Cli.run("compare", "--archs", "net,skip", "--dataset", "cifar2", "--epochs", "2", "--seeds", "2",
+                "--lr", "0.05", "--data", RealData.archive().toString(), "--out", out.toString());
+        assertEquals(2, other.code(), other.err());
+        String line = other.err().strip();
+        assertEquals(1, line.lines().count(), line);
+        assertTrue(line.contains("epochs 1 there, 2 now") && line.contains("learning rate 0.01 there, 0.05 now")
+                && line.contains("--fresh"), line);
+        assertTrue(!other.out().contains("finished earlier"), "nothing reused: " + other.out());
+        assertArrayEquals(csv, Files.readAllBytes(out.resolve("results.csv")), "the earlier results are untouched");
+
+        Path copy = tmp.resolve("fresh");
+        try (var files = Files.walk(out)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                if (!f.getFileName().toString().equals(".lock")) {
+                    Files.copy(f, copy.resolve(out.relativize(f).toString()));
+                }
+            }
+        }
+        Cli.Result fresh = Cli.run("compare", "--archs", "net", "--dataset", "cifar2", "--epochs", "1", "--seeds", "1",
+                "--lr", "0.05", "--fresh", "--data", RealData.archive().toString(), "--out", copy.toString());
+        assertEquals(0, fresh.code(), fresh.err());
+        assertTrue(fresh.out().contains("Epoch 1, Training loss") && !fresh.out().contains("finished earlier"), fresh.out());
+        JsonNode settings = Trainer.JSON.readTree(copy.resolve("net/seed-42/metrics.json").toFile()).get("settings");
+        assertEquals(0.05, settings.get("learningRate").asDouble(), 0.0);
+        assertEquals(1, settings.get("epochs").asInt());
+        assertTrue(settings.get("data").asText().matches("sha256:[0-9a-f]{16}:10000\\+2000"), settings.toString());
     }
 
     @Test
