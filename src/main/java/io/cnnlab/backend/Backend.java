@@ -139,14 +139,17 @@ public final class Backend {
         return Nd4j.getExecutioner().getEnvironmentInformation().getProperty("backend", "unknown");
     }
 
-    /** Backend name plus, on CPU, the native build in use, e.g. "CPU (nd4j-native linux-x86_64-onednn-avx2, 2 OpenMP threads)". */
+    /**
+     * Backend name plus, on CPU, the native build in use and the ISA oneDNN runs on, e.g.
+     * "CPU (nd4j-native linux-x86_64-onednn-avx2, 2 OpenMP threads, oneDNN avx512_core)".
+     */
     public static String describe() {
         String backend = name();
         if (!"CPU".equalsIgnoreCase(backend)) {
             return backend;
         }
         return backend + " (nd4j-native " + nativeClassifier() + ", " + Nd4j.getEnvironment().maxMasterThreads()
-                + " OpenMP threads)";
+                + " OpenMP threads, oneDNN " + OneDnnIsa.effective() + ")";
     }
 
     /** The classifier of the nd4j-native jar on the class path, found from the native library's resource path. */

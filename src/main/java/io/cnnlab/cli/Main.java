@@ -1,6 +1,7 @@
 package io.cnnlab.cli;
 
 import io.cnnlab.UserException;
+import io.cnnlab.backend.CudaDriverCheck;
 import io.cnnlab.train.RuntimeInfo;
 import io.cnnlab.train.TrainingStopped;
 import picocli.CommandLine;
@@ -16,6 +17,11 @@ import java.io.PrintWriter;
 public final class Main implements Runnable {
     /** Exit code for bad input: a wrong option, a missing file, a corrupt download. */
     public static final int BAD_INPUT = 2;
+    /** The commands that start ND4J, which the CUDA build's start-up check guards. */
+    private static final java.util.Set<String> NEEDS_BACKEND = java.util.Set.of("train", "compare", "evaluate", "predict",
+            "bench", "summary");
+    /** Exit code for an internal error: a bug in cnnlab or below it, printed with its cause and trace. */
+    public static final int INTERNAL_ERROR = 1;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -32,6 +38,14 @@ public final class Main implements Runnable {
     /** Runs the command line and returns its exit code (0 ok, 1 internal error, 2 bad input). */
     public static int run(String... args) {
         CommandLine cl = new CommandLine(new Main());
+        if (args.length > 0 && NEEDS_BACKEND.contains(args[0])) {
+            try {
+                CudaDriverCheck.require();
+            } catch (UserException e) {
+                cl.getErr().println("cnnlab: " + e.getMessage());
+                return BAD_INPUT;
+            }
+        }
         cl.setParameterExceptionHandler(Main::badParameter);
         cl.setExecutionExceptionHandler(Main::failed);
         return cl.execute(args);
@@ -45,22 +59,32 @@ public final class Main implements Runnable {
     }
 
     private static int failed(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
-        PrintWriter err = cmd.getErr();
+        return exitCode(e, cmd.getErr());
+    }
+
+    /** Prints what {@code e} means for the user and returns the exit code: 2 only for input cnnlab validated. */
+    static int exitCode(Exception e, PrintWriter err) {
         if (e instanceof TrainingStopped stopped) {
             err.println("cnnlab: " + stopped.getMessage());
             return stopped.exitCode();
         }
+        // Only inputs cnnlab validated are bad input; anything else, an IllegalArgumentException from
+        // inside DL4J included, is a bug to report, with its trace.
         Throwable user = e;
-        while (user != null && !(user instanceof UserException) && !(user instanceof IllegalArgumentException)) {
+        while (user != null && !(user instanceof UserException)) {
             user = user.getCause();
         }
         if (user != null) {
             err.println("cnnlab: " + user.getMessage());
             return BAD_INPUT;
         }
-        err.println("cnnlab: internal error, please report it with the command you ran:");
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        err.println("cnnlab: internal error: " + root + "; please report it with the command you ran and this trace:");
         e.printStackTrace(err);
-        return 1;
+        return INTERNAL_ERROR;
     }
 
     /** Prints cnnlab's and DL4J's versions. */

@@ -110,7 +110,9 @@ public final class DataSources {
             }
             String name = Path.of(uri.getPath()).getFileName() == null ? "download" : Path.of(uri.getPath()).getFileName().toString();
             boolean official = spec.equals(officialUrl);
-            Path file = Downloader.fetch(uri, home.resolve("downloads").resolve(name), official ? officialMd5 : null);
+            // The URL is part of the file's name: two URLs that end in the same file name are two downloads.
+            Path file = Downloader.fetch(uri, home.resolve("downloads").resolve(sha1(spec).substring(0, 12) + "-" + name),
+                    official ? officialMd5 : null);
             if (official) {
                 return SafeExtractor.extractTarGz(file, home.resolve("cifar-10-binary"), ArchiveEntries.Limits.DEFAULT)
                         .resolve("cifar-10-batches-bin");

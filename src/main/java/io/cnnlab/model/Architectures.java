@@ -1,5 +1,7 @@
 package io.cnnlab.model;
 
+import io.cnnlab.UserException;
+
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,11 +47,11 @@ public final class Architectures {
         return List.copyOf(ENTRIES.keySet());
     }
 
-    /** The entry for {@code name}, or an {@link IllegalArgumentException} that lists the valid names. */
+    /** The entry for {@code name}, or a {@link UserException} that lists the valid names (names come from users). */
     public static Entry get(String name) {
         Entry e = ENTRIES.get(name);
         if (e == null) {
-            throw new IllegalArgumentException("unknown architecture '" + name + "'; choose one of "
+            throw new UserException("unknown architecture '" + name + "'; choose one of "
                     + String.join(", ", ENTRIES.keySet()));
         }
         return e;

@@ -28,11 +28,10 @@ public final class AtomicFiles {
             Files.createDirectories(dir);
             tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
             writer.write(tmp);
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                ch.force(true);
-            }
+            fsync(tmp);
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             tmp = null;
+            fsync(dir);
         } catch (IOException e) {
             throw new UserException("cannot write " + target + " (" + e.getMessage()
                     + "); check free disk space and permissions of its folder. Any previous " + target.getFileName()
@@ -44,6 +43,29 @@ public final class AtomicFiles {
                 } catch (IOException ignored) {
                     // a leftover dot-file ending in .tmp is never read
                 }
+            }
+        }
+    }
+
+    /** Test seam: sees every path {@link #fsync} syncs, before it is synced. */
+    static volatile java.util.function.Consumer<Path> syncObserver;
+
+    /**
+     * Forces a file's bytes, or a folder's entries, to disk: a rename is durable only once what it
+     * renames and the folder it renames into are. Folders that cannot be opened for syncing (not on
+     * Linux) are skipped; their entries are then as durable as the platform makes them.
+     */
+    public static void fsync(Path fileOrFolder) throws IOException {
+        var observer = syncObserver;
+        if (observer != null) {
+            observer.accept(fileOrFolder);
+        }
+        boolean folder = Files.isDirectory(fileOrFolder);
+        try (FileChannel ch = FileChannel.open(fileOrFolder, folder ? StandardOpenOption.READ : StandardOpenOption.WRITE)) {
+            ch.force(true);
+        } catch (IOException e) {
+            if (!folder) {
+                throw e;
             }
         }
     }

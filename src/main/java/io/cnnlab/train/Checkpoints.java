@@ -16,7 +16,7 @@ import java.util.stream.Stream;
 /**
  * Checkpoints of a run in {@code <run>/checkpoints/}: one folder per checkpoint holding
  * {@code model.zip} (parameters and updater state) and {@code state.json}. A folder is written under
- * a temporary name and renamed into place, so a checkpoint either exists whole or not at all; the
+ * a temporary name, synced to disk, and renamed into place, so a checkpoint either exists whole or not at all; the
  * oldest are removed once more than {@code keep} exist.
  */
 public final class Checkpoints {
@@ -47,11 +47,16 @@ public final class Checkpoints {
             tmp = Files.createTempDirectory(dir, "." + name + ".");
             ModelSerializer.writeModel(graph, tmp.resolve("model.zip").toFile(), true);
             Trainer.JSON.writeValue(tmp.resolve("state.json").toFile(), state);
+            // Both files and their folder reach the disk before the rename makes the checkpoint visible.
+            AtomicFiles.fsync(tmp.resolve("model.zip"));
+            AtomicFiles.fsync(tmp.resolve("state.json"));
+            AtomicFiles.fsync(tmp);
             if (Files.exists(target)) {
                 deleteTree(target);
             }
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
             tmp = null;
+            AtomicFiles.fsync(dir);
         } catch (IOException e) {
             throw new UserException("cannot write checkpoint " + target + " (" + e.getMessage()
                     + "); check free disk space. Earlier checkpoints are intact");

@@ -29,6 +29,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -125,14 +126,18 @@ class BackendTest {
 
     @Test
     void ompThreadsAreSetPerCallingThread() throws Exception {
-        int before = Backend.setOmpThreadsOfThisThread(1);
+        int before = Backend.setOmpThreadsOfThisThread(5);
         try {
-            int[] other = new int[1];
-            Thread t = new Thread(() -> other[0] = Backend.setOmpThreadsOfThisThread(1));
+            int[] seenByOther = new int[2];
+            Thread t = new Thread(() -> {
+                seenByOther[0] = Backend.setOmpThreadsOfThisThread(3);
+                seenByOther[1] = Backend.setOmpThreadsOfThisThread(3);
+            });
             t.start();
             t.join();
-            assertEquals(1, Backend.setOmpThreadsOfThisThread(1), "this thread now runs ops on one OpenMP thread");
-            assertTrue(other[0] >= 1);
+            assertNotEquals(5, seenByOther[0], "another thread does not see this thread's setting of 5");
+            assertEquals(3, seenByOther[1], "the other thread's own setting holds for it");
+            assertEquals(5, Backend.setOmpThreadsOfThisThread(5), "the other thread's 3 did not change this thread's 5");
         } finally {
             Backend.setOmpThreadsOfThisThread(before);
         }

@@ -104,6 +104,25 @@ class DownloaderTest {
     }
 
     @Test
+    void twoUrlsEndingInTheSameFileNameAreTwoDownloads() throws IOException {
+        TestImages.tree(tmp.resolve("tree"), new String[] {"airplane", "bird"}, 3, 2);
+        byte[] imageTree = Files.readAllBytes(TestImages.tarGz(tmp.resolve("tree"), tmp.resolve("tree.tar.gz"), ""));
+        server.createContext("/other/cifar-10-binary.tar.gz", ex -> {
+            ex.sendResponseHeaders(200, imageTree.length);
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(imageTree);
+            }
+        });
+        String other = url.replace("/cifar-10-binary.tar.gz", "/other/cifar-10-binary.tar.gz");
+        DataSources sources = new DataSources(tmp.resolve("home"), "http://127.0.0.1:1/official", "00");
+        assertEquals(15, sources.load(url).data().train().size());
+        DataSources.Loaded second = sources.load(other);
+        assertFalse(second.fromCache(), "not the first URL's cached file");
+        assertEquals(6, second.data().train().size(), "the second URL's own data");
+        assertEquals(15, sources.load(url).data().train().size(), "the first URL still gives its own");
+    }
+
+    @Test
     void refusedConnectionIsAClearError() throws IOException {
         int port;
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
