@@ -9,8 +9,12 @@ import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.distribution.UniformDistribution;
+import org.deeplearning4j.nn.conf.graph.GraphVertex;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.weights.WeightInitDistribution;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.learning.config.IUpdater;
@@ -143,9 +147,36 @@ public abstract class NotebookModel<T extends NotebookModel<T>> {
         return g;
     }
 
-    /** The validated configuration: embed it, serialise it ({@code toJson()}), or build a network from it. */
+    /**
+     * The validated configuration: embed it, serialise it ({@code toJson()}), or build a network from it.
+     * It names DL4J's classes only ({@link #withDl4jInit}), so any DL4J program reads it and the models
+     * saved from it.
+     */
     public ComputationGraphConfiguration conf() {
-        return graphBuilder().build();
+        return withDl4jInit(graphBuilder().build());
+    }
+
+    /**
+     * Replaces, in a built configuration, each layer's {@link TorchDefaultInit} with the DL4J built-in that
+     * draws the same: {@code WeightInitDistribution(UniformDistribution(-b, b))} with b = 1/sqrt(fan_in) of
+     * that layer, now that DL4J has inferred its {@code nIn}. The builder keeps {@code TorchDefaultInit} as its
+     * default (one scheme for layers whose size is not known yet); the built configuration, and so every
+     * saved model, then needs no cnnlab class to be read. Call it on configurations built from
+     * {@link #graphBuilder()} by hand. Returns {@code conf}.
+     */
+    public static ComputationGraphConfiguration withDl4jInit(ComputationGraphConfiguration conf) {
+        for (GraphVertex v : conf.getVertices().values()) {
+            if (v instanceof LayerVertex lv && lv.getLayerConf().getLayer() instanceof FeedForwardLayer ff
+                    && ff.getWeightInitFn() instanceof TorchDefaultInit) {
+                double fanIn = ff.getNIn();
+                if (ff instanceof ConvolutionLayer c) {
+                    fanIn *= (double) c.getKernelSize()[0] * c.getKernelSize()[1];
+                }
+                double bound = 1.0 / Math.sqrt(fanIn);
+                ff.setWeightInitFn(new WeightInitDistribution(new UniformDistribution(-bound, bound)));
+            }
+        }
+        return conf;
     }
 
     /**

@@ -44,6 +44,7 @@ public final class DataParallel implements AutoCloseable {
     private final List<ComputationGraph> replicas = new ArrayList<>();
     private final List<ExecutorService> threads = new ArrayList<>();
     private final int mainOmpThreads;
+    private final int blasThreadsBefore;
     private SyncBatchNorm.Group batchNorm;
 
     public DataParallel(ComputationGraph graph, int workers) {
@@ -53,6 +54,8 @@ public final class DataParallel implements AutoCloseable {
         this.main = graph;
         // The notebook nets' dense layers are gemms of at most ~1M multiply-adds: OpenBLAS's worker
         // threads gain nothing there and spin (sched_yield) on the other core (profiled: 17% of a step).
+        // OpenBLAS's thread count is process-wide: close() gives the host program its own back.
+        this.blasThreadsBefore = Nd4j.factory().blas().getMaxThreads();
         Nd4j.factory().blas().setMaxThreads(1);
         if (workers == 1) {
             this.mainOmpThreads = -1;
@@ -221,6 +224,7 @@ public final class DataParallel implements AutoCloseable {
 
     @Override
     public void close() {
+        Nd4j.factory().blas().setMaxThreads(blasThreadsBefore);
         if (threads.isEmpty()) {
             return;
         }
