@@ -24,7 +24,8 @@ import java.util.List;
 /**
  * One place that prepares ND4J/DL4J for cnnlab: float32 everywhere and DL4J's oneDNN layer helpers
  * switched on (see {@link org.nd4j.nativeblas.Nd4jCpu} for why a property alone is not enough).
- * Call {@link #configure()} before building any network.
+ * {@link #configure()} is process-wide and explicit: the command line calls it at start; a program that
+ * embeds cnnlab calls it (before creating networks) only if it wants these settings.
  */
 public final class Backend {
     /** DL4J reads this at every helper creation; its default "true" disables all layer helpers. */

@@ -1,6 +1,7 @@
 package io.cnnlab.cli;
 
 import io.cnnlab.UserException;
+import io.cnnlab.backend.Backend;
 import io.cnnlab.backend.CudaDriverCheck;
 import io.cnnlab.train.RuntimeInfo;
 import io.cnnlab.train.TrainingStopped;
@@ -41,6 +42,7 @@ public final class Main implements Runnable {
         if (args.length > 0 && NEEDS_BACKEND.contains(args[0])) {
             try {
                 CudaDriverCheck.require();
+                Backend.configure(); // the application's process-wide ND4J/DL4J settings, before any model exists
             } catch (UserException e) {
                 cl.getErr().println("cnnlab: " + e.getMessage());
                 return BAD_INPUT;

@@ -1,6 +1,5 @@
 package io.cnnlab.model;
 
-import io.cnnlab.backend.Backend;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
@@ -26,7 +25,10 @@ import java.util.Random;
  * Base of every notebook architecture, in the style of deeplearning4j-zoo's models: a builder that
  * holds the notebook's parameters with their defaults, {@link #graphBuilder()} for callers who want
  * to extend the graph, and {@link #conf()} for the finished configuration. The input is
- * {@code InputType.convolutional(32, 32, 3)} so DL4J infers every {@code nIn}.
+ * {@code InputType.convolutional(32, 32, 3)} so DL4J infers every {@code nIn}. Building and initialising
+ * change no global state (system properties, ND4J's default data types, thread counts); cnnlab's speed
+ * settings come only from {@code Backend.configure()} and {@code Backend.accelerate(graph)}, called by
+ * whoever wants them.
  *
  * @param <T> the concrete model, so that setters chain
  */
@@ -131,7 +133,6 @@ public abstract class NotebookModel<T extends NotebookModel<T>> {
     /** A fresh graph builder holding this architecture; add vertices to it to extend the design. */
     public GraphBuilder graphBuilder() {
         validate();
-        Backend.configure();
         GraphBuilder g = new NeuralNetConfiguration.Builder()
                 .seed(seed)
                 .updater(updater)

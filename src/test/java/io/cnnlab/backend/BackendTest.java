@@ -35,6 +35,11 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class BackendTest {
+    @org.junit.jupiter.api.BeforeAll
+    static void cnnlabsBackendSettings() {
+        io.cnnlab.backend.Backend.configure(); // DL4J's oneDNN helpers on, as the command line has them
+    }
+
     private static final LayerHelpers POOLING = new LayerHelpers(SubsamplingLayer.class);
 
     @Test

@@ -33,6 +33,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Split batches must take the very step DL4J's own fit takes on the whole batch. */
 class DataParallelTest {
+    @org.junit.jupiter.api.BeforeAll
+    static void cnnlabsBackendSettings() {
+        io.cnnlab.backend.Backend.configure(); // DL4J's oneDNN helpers on, as the command line has them
+    }
+
 
     private static ComputationGraph graph(String arch) {
         return Architectures.get(arch).create().seed(7).updater(new Sgd(0.05)).init();
