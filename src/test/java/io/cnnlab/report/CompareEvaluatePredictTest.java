@@ -238,12 +238,13 @@ class CompareEvaluatePredictTest {
     void reportRendersWithItsChartsInHeadlessChromium() throws Exception {
         Path chromium = Path.of("/usr/bin/chromium");
         if (!Files.isExecutable(chromium)) {
-            // Skips only on a developer machine without it; under CI=true (.ci/run) it fails instead.
-            String msg = "Debian's chromium is not installed (apt-get install chromium)";
-            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+            // A missing browser fails the test, in CI and out, unless the user opts out explicitly.
+            String msg = "Debian's chromium is not installed (apt-get install chromium), or skip this test with"
+                    + " -Dcnnlab.skipBrowser=true";
+            if (!Boolean.getBoolean("cnnlab.skipBrowser")) {
                 Assertions.fail(msg);
             }
-            System.err.println("SKIPPED: " + msg);
+            System.err.println("SKIPPED (-Dcnnlab.skipBrowser=true): " + msg);
             Assumptions.abort(msg);
         }
         Path shot = tmp.resolve("report.png");
