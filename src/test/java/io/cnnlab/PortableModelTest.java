@@ -1,6 +1,6 @@
 package io.cnnlab;
 
-import io.cnnlab.backend.LayerHelpers;
+import io.cnnlab.helpers.WithoutHelpers;
 import io.cnnlab.data.InMemoryIterator;
 import io.cnnlab.data.Normalization;
 import io.cnnlab.model.Net;
@@ -8,8 +8,8 @@ import io.cnnlab.model.NotebookModel;
 import io.cnnlab.model.TorchDefaultInit;
 import io.cnnlab.testing.Cli;
 import io.cnnlab.testing.RealData;
-import io.cnnlab.train.CnnlabModel;
-import io.cnnlab.train.ModelFiles;
+import io.cnnlab.inference.CnnlabModel;
+import io.cnnlab.inference.ModelFiles;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
@@ -62,7 +62,7 @@ class PortableModelTest {
 
         // cnnlab's own model, on DL4J's built-in layer code, as a program without cnnlab's helpers runs it
         ComputationGraph own = CnnlabModel.load(run.resolve("model.zip")).graph();
-        withoutHelpers(own);
+        WithoutHelpers.strip(own);
         INDArray expected = own.outputSingle(x);
         for (Path zip : List.of(run.resolve("model.zip"), checkpoint)) {
             assertFalse(configuration(zip).contains("io.cnnlab"), zip + " names no cnnlab class");
@@ -98,18 +98,6 @@ class PortableModelTest {
         INDArray x = Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 2, 3, 32, 32);
         assertBitwiseEquals(old.outputSingle(x), ModelFiles.load(zip, false).outputSingle(x), "reloaded");
         assertTrue(NotebookModel.withDl4jInit(new Net().graphBuilder().build()).toJson().contains("UniformDistribution"));
-    }
-
-    private static void withoutHelpers(ComputationGraph g) {
-        LayerHelpers conv = new LayerHelpers(ConvolutionLayer.class);
-        LayerHelpers pool = new LayerHelpers(SubsamplingLayer.class);
-        for (Layer l : g.getLayers()) {
-            if (l.getClass() == ConvolutionLayer.class) {
-                conv.set(l, null);
-            } else if (l.getClass() == SubsamplingLayer.class) {
-                pool.set(l, null);
-            }
-        }
     }
 
     private static String configuration(Path zip) throws Exception {

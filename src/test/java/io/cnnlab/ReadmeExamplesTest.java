@@ -3,7 +3,7 @@ package io.cnnlab;
 import io.cnnlab.model.NetResDeep;
 import io.cnnlab.model.ParamCount;
 import io.cnnlab.testing.RealData;
-import io.cnnlab.train.CnnlabModel;
+import io.cnnlab.inference.CnnlabModel;
 import io.cnnlab.train.TrainConfig;
 import io.cnnlab.train.Trainer;
 import org.junit.jupiter.api.Test;

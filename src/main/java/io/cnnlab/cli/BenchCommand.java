@@ -1,11 +1,12 @@
 package io.cnnlab.cli;
 
+import io.cnnlab.util.Json;
 import io.cnnlab.backend.Backend;
 import io.cnnlab.data.DataSources;
 import io.cnnlab.model.Architectures;
-import io.cnnlab.train.AtomicFiles;
-import io.cnnlab.train.Benchmark;
-import io.cnnlab.train.RuntimeInfo;
+import io.cnnlab.util.AtomicFiles;
+import io.cnnlab.experiment.Benchmark;
+import io.cnnlab.util.RuntimeInfo;
 import io.cnnlab.train.Trainer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -58,7 +59,7 @@ public final class BenchCommand implements Callable<Integer> {
             doc.put("dataLoadSeconds", loaded.seconds());
             doc.put("dataFromCache", loaded.fromCache());
             doc.put("results", results);
-            AtomicFiles.write(json, tmp -> Trainer.JSON.writeValue(tmp.toFile(), doc));
+            AtomicFiles.write(json, tmp -> Json.MAPPER.writeValue(tmp.toFile(), doc));
             System.out.println("cnnlab: wrote " + json);
         }
         return 0;

@@ -3,9 +3,9 @@ package io.cnnlab.cli;
 import io.cnnlab.backend.Backend;
 import io.cnnlab.data.DataSources;
 import io.cnnlab.report.ComparisonReport;
-import io.cnnlab.train.Comparison;
-import io.cnnlab.train.Profiles;
-import io.cnnlab.train.RunLock;
+import io.cnnlab.experiment.Comparison;
+import io.cnnlab.experiment.Profiles;
+import io.cnnlab.util.RunLock;
 import io.cnnlab.train.RunMetrics;
 import io.cnnlab.train.TrainConfig;
 import picocli.CommandLine.Command;
@@ -70,7 +70,7 @@ public final class CompareCommand implements Callable<Integer> {
                 options.workers(), fresh);
 
         DataSources.Loaded loaded = TrainCommand.load(ds, spec);
-        io.cnnlab.train.Trainer.prepareOut(dir);
+        io.cnnlab.train.RunFolder.prepare(dir);
         System.out.printf("cnnlab: comparing %s on %s (%,d train / %,d val images), %d seeds x %d epochs, backend %s%n",
                 String.join(", ", archList), ds, loaded.data().train().size(), loaded.data().test().size(),
                 plan.seeds(), plan.epochs(), Backend.describe());

@@ -1,11 +1,12 @@
 package io.cnnlab.cli;
 
+import io.cnnlab.util.Json;
 import io.cnnlab.data.CifarData;
 import io.cnnlab.data.DataSources;
 import io.cnnlab.data.InMemoryIterator;
 import io.cnnlab.report.Charts;
-import io.cnnlab.train.AtomicFiles;
-import io.cnnlab.train.CnnlabModel;
+import io.cnnlab.util.AtomicFiles;
+import io.cnnlab.inference.CnnlabModel;
 import io.cnnlab.train.Trainer;
 import org.nd4j.evaluation.classification.Evaluation;
 import picocli.CommandLine.Command;
@@ -73,7 +74,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         json.put("confusionMatrix", confusion);
         Path dir = out != null ? out : modelOption.model.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        AtomicFiles.write(dir.resolve("evaluation.json"), tmp -> Trainer.JSON.writeValue(tmp.toFile(), json));
+        AtomicFiles.write(dir.resolve("evaluation.json"), tmp -> Json.MAPPER.writeValue(tmp.toFile(), json));
         byte[] png = Charts.png(Charts.confusion(m.classes(), confusion));
         AtomicFiles.write(dir.resolve("confusion.png"), tmp -> Files.write(tmp, png));
         System.out.printf("Accuracy %s: %.4f%n", split, ev.accuracy());

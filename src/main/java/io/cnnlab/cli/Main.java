@@ -3,7 +3,7 @@ package io.cnnlab.cli;
 import io.cnnlab.UserException;
 import io.cnnlab.backend.Backend;
 import io.cnnlab.backend.CudaDriverCheck;
-import io.cnnlab.train.RuntimeInfo;
+import io.cnnlab.util.RuntimeInfo;
 import io.cnnlab.train.TrainingStopped;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

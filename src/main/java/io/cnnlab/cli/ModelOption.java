@@ -1,6 +1,6 @@
 package io.cnnlab.cli;
 
-import io.cnnlab.train.CnnlabModel;
+import io.cnnlab.inference.CnnlabModel;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;

@@ -2,7 +2,7 @@ package io.cnnlab.cli;
 
 import io.cnnlab.UserException;
 import io.cnnlab.data.ImageDecoder;
-import io.cnnlab.train.CnnlabModel;
+import io.cnnlab.inference.CnnlabModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;

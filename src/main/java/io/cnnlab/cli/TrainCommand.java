@@ -1,11 +1,12 @@
 package io.cnnlab.cli;
 
+import io.cnnlab.train.RunFolder;
 import io.cnnlab.backend.Backend;
 import io.cnnlab.data.CifarData;
 import io.cnnlab.data.DataSources;
 import io.cnnlab.train.Checkpoints;
-import io.cnnlab.train.Profiles;
-import io.cnnlab.train.RunLock;
+import io.cnnlab.experiment.Profiles;
+import io.cnnlab.util.RunLock;
 import io.cnnlab.train.TrainConfig;
 import io.cnnlab.train.Trainer;
 import io.cnnlab.train.TrainingUi;
@@ -101,7 +102,7 @@ public final class TrainCommand implements Callable<Integer> {
                 data == null ? DataSources.resolveSpec(null) : data, outDir.toAbsolutePath().normalize(), !noNanGuard,
                 options.workers());
         DataSources.Loaded loaded = load(cfg.dataset(), cfg.data());
-        Trainer.prepareOut(cfg.out());
+        RunFolder.prepare(cfg.out());
         try (RunLock lock = RunLock.acquire(cfg.out())) {
             if (new Checkpoints(cfg.out(), keepCheckpoints).latest().isPresent()) {
                 throw new io.cnnlab.UserException(cfg.out() + " already holds a run with checkpoints; resume it with"

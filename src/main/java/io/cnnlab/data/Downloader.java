@@ -1,7 +1,7 @@
 package io.cnnlab.data;
 
 import io.cnnlab.UserException;
-import io.cnnlab.report.Progress;
+import io.cnnlab.util.Progress;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,6 +1,6 @@
 package io.cnnlab.data;
 
-import io.cnnlab.backend.HostFloats;
+import io.cnnlab.util.HostFloats;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.DataSetPreProcessor;

@@ -1,9 +1,10 @@
 package io.cnnlab.report;
 
-import io.cnnlab.train.AtomicFiles;
-import io.cnnlab.train.Comparison;
+import io.cnnlab.util.Json;
+import io.cnnlab.util.AtomicFiles;
+import io.cnnlab.experiment.Comparison;
 import io.cnnlab.train.RunMetrics;
-import io.cnnlab.train.RuntimeInfo;
+import io.cnnlab.util.RuntimeInfo;
 import io.cnnlab.train.Trainer;
 
 import java.nio.file.Files;
@@ -91,7 +92,7 @@ public final class ComparisonReport {
         json.put("machine", RuntimeInfo.machine());
         json.put("summary", summary);
         json.put("runs", runs);
-        AtomicFiles.write(dir.resolve("results.json"), tmp -> Trainer.JSON.writeValue(tmp.toFile(), json));
+        AtomicFiles.write(dir.resolve("results.json"), tmp -> Json.MAPPER.writeValue(tmp.toFile(), json));
 
         List<String> archs = summary.stream().map(Summary::arch).toList();
         Map<String, double[]> losses = new LinkedHashMap<>();

@@ -1,5 +1,7 @@
 package io.cnnlab.train;
 
+import io.cnnlab.util.Json;
+import io.cnnlab.util.AtomicFiles;
 import io.cnnlab.UserException;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
@@ -46,13 +48,13 @@ public final class Checkpoints {
             Files.createDirectories(dir);
             tmp = Files.createTempDirectory(dir, "." + name + ".");
             ModelSerializer.writeModel(graph, tmp.resolve("model.zip").toFile(), true);
-            Trainer.JSON.writeValue(tmp.resolve("state.json").toFile(), state);
+            Json.MAPPER.writeValue(tmp.resolve("state.json").toFile(), state);
             // Both files and their folder reach the disk before the rename makes the checkpoint visible.
             AtomicFiles.fsync(tmp.resolve("model.zip"));
             AtomicFiles.fsync(tmp.resolve("state.json"));
             AtomicFiles.fsync(tmp);
             if (Files.exists(target)) {
-                deleteTree(target);
+                AtomicFiles.deleteTree(target);
             }
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
             tmp = null;
@@ -62,12 +64,12 @@ public final class Checkpoints {
                     + "); check free disk space. Earlier checkpoints are intact");
         } finally {
             if (tmp != null) {
-                deleteTree(tmp);
+                AtomicFiles.deleteTree(tmp);
             }
         }
         List<Path> all = list();
         for (int i = 0; i < all.size() - keep; i++) {
-            deleteTree(all.get(i));
+            AtomicFiles.deleteTree(all.get(i));
         }
         return target;
     }
@@ -93,17 +95,9 @@ public final class Checkpoints {
 
     public static TrainState readState(Path checkpoint) {
         try {
-            return Trainer.JSON.readValue(checkpoint.resolve("state.json").toFile(), TrainState.class);
+            return Json.MAPPER.readValue(checkpoint.resolve("state.json").toFile(), TrainState.class);
         } catch (IOException e) {
             throw new UserException("checkpoint " + checkpoint + " has an unreadable state.json (" + e.getMessage() + ")");
-        }
-    }
-
-    static void deleteTree(Path p) {
-        try (Stream<Path> walk = Files.walk(p)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        } catch (IOException ignored) {
-            // leftover temporary folders start with a dot and are never read
         }
     }
 }

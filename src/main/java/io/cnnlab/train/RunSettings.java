@@ -1,5 +1,6 @@
 package io.cnnlab.train;
 
+import io.cnnlab.util.RuntimeInfo;
 import io.cnnlab.UserException;
 import io.cnnlab.data.CifarData;
 
@@ -57,7 +58,7 @@ public record RunSettings(String arch, String dataset, List<String> classes, Str
      * Fails with one line naming every difference and the fix when {@code recorded} (null: a run made before
      * cnnlab recorded settings) is not {@code asked}.
      */
-    static void requireSame(Path run, RunSettings recorded, RunSettings asked, String fix) {
+    public static void requireSame(Path run, RunSettings recorded, RunSettings asked, String fix) {
         if (recorded == null) {
             throw new UserException(run + " holds a run that does not record its settings (made by an older cnnlab), so it"
                     + " cannot be reused; " + fix);

@@ -1,5 +1,6 @@
 package io.cnnlab.train;
 
+import io.cnnlab.parallel.DataParallel;
 import io.cnnlab.UserException;
 import io.cnnlab.model.Architectures;
 
@@ -8,7 +9,7 @@ import java.nio.file.Path;
 /**
  * Everything one training run needs. The defaults are the notebook's: SGD with lr 1e-2, batch 64,
  * 100 epochs, seed 42 (its {@code torch.manual_seed(42)}). {@code workers} is how many threads share
- * each batch ({@link DataParallel}); 0 means {@link Trainer#autoWorkers}, resolved when training starts.
+ * each batch ({@link DataParallel}); 0 means {@code DataParallel.autoWorkers()}, resolved when training starts.
  */
 public record TrainConfig(String arch, String dataset, int epochs, int batchSize, double learningRate,
                           long seed, String data, Path out, boolean nanGuard, int workers) {

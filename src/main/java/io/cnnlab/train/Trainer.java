@@ -1,51 +1,45 @@
 package io.cnnlab.train;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import io.cnnlab.UserException;
 import io.cnnlab.backend.Backend;
 import io.cnnlab.data.CifarData;
 import io.cnnlab.data.InMemoryIterator;
 import io.cnnlab.data.LabeledImages;
 import io.cnnlab.data.Normalization;
+import io.cnnlab.inference.ModelFiles;
 import io.cnnlab.model.Architectures;
 import io.cnnlab.model.ParamCount;
-import io.cnnlab.report.Progress;
+import io.cnnlab.parallel.DataParallel;
+import io.cnnlab.util.RuntimeInfo;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.optimize.api.TrainingListener;
-import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.evaluation.classification.Evaluation;
 import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Sgd;
 
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
- * The notebook's {@code training_loop} and {@code validate}: plain SGD over shuffled minibatches,
- * the mean training loss logged at epoch 1 and every 10th, then accuracy on the training and
- * validation sets. Writes {@code metrics.json}, {@code model.zip} and {@code model.json} into the
- * run's folder, and a checkpoint after every epoch.
+ * The notebook's {@code training_loop} and {@code validate}: plain SGD over shuffled minibatches, then
+ * accuracy on the training and validation sets. Writes {@code metrics.json}, {@code model.zip} and
+ * {@code model.json} into the run's folder.
  *
- * <p>The loop feeds DL4J one batch at a time, rather than a whole epoch through
- * {@code fit(iterator)}, so that between any two batches it can stop cleanly (Ctrl-C), check the
- * loss (divergence guard) and re-seed ND4J's random generator from (seed, epoch, batch). With the
- * batch order a function of (seed, epoch) too, a run resumed from any checkpoint continues exactly
- * as the uninterrupted run would have.
+ * <p>The loop ({@link #fit}) only sequences epochs and batches; what happens around them is DL4J
+ * {@link TrainingListener}s that also work under DL4J's own {@code graph.fit(iterator, epochs)}:
+ * {@link EpochHistory} (the training curve), {@link NanGuard}, {@link NotebookLog},
+ * {@link ProgressListener}, {@link EpochCheckpoint} and {@link StopOnSignal}. The loop feeds one batch
+ * at a time, rather than an epoch through {@code fit(iterator)}, to re-seed ND4J's generator from
+ * (seed, epoch, batch) before each step: with the batch order a function of (seed, epoch) too, a run
+ * resumed from any checkpoint continues exactly as the uninterrupted run would have.
  */
 public final class Trainer {
-    /** cnnlab's JSON files (metrics, model.json, checkpoint state, reports): indented, records and paths built in. */
-    public static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS");
-
     private final PrintStream log;
     private int keepCheckpoints = 2;
-    private List<TrainingListener> listeners = List.of();
+    private List<TrainingListener> extra = List.of();
 
     public Trainer(PrintStream log) {
         this.log = log;
@@ -57,9 +51,9 @@ public final class Trainer {
         return this;
     }
 
-    /** Extra DL4J listeners, e.g. the training UI's StatsListener. */
-    public Trainer listeners(List<TrainingListener> extra) {
-        this.listeners = List.copyOf(extra);
+    /** Extra DL4J listeners, e.g. the training UI's StatsListener; they run before cnnlab's own. */
+    public Trainer listeners(List<TrainingListener> listeners) {
+        this.extra = List.copyOf(listeners);
         return this;
     }
 
@@ -69,21 +63,27 @@ public final class Trainer {
 
     /** A new run of {@code cfg} on {@code data}. */
     public Result train(TrainConfig cfg, CifarData data, String dataSource, double dataLoadSeconds) {
+        Backend.configure(); // before the graph exists: its layers pick their oneDNN helpers when created
         ComputationGraph graph = newGraph(cfg, data.train().numClasses());
         return run(graph, TrainState.start(cfg), data, dataSource, dataLoadSeconds);
     }
 
     /** Continues the run in {@code runDir} from its latest checkpoint, optionally to a new epoch count. */
     public Result resume(Path runDir, Integer epochs, CifarData data, String dataSource, double dataLoadSeconds) {
-        Path ckpt = new Checkpoints(runDir, keepCheckpoints).latest().orElseThrow(() -> new io.cnnlab.UserException(
+        Backend.configure();
+        Path ckpt = new Checkpoints(runDir, keepCheckpoints).latest().orElseThrow(() -> new UserException(
                 "no checkpoint in " + runDir.resolve("checkpoints") + "; nothing to resume (start a new run instead)"));
         TrainState s = Checkpoints.readState(ckpt);
+        if (s.config() == null) {
+            throw new UserException(ckpt + " was not written by cnnlab's trainer (its state names no run settings);"
+                    + " load its model.zip with DL4J instead");
+        }
         TrainConfig c = s.config().withOut(runDir);
         if (epochs != null) {
             c = c.withEpochs(epochs);
         }
         if (c.workers() == 0) {
-            c = c.withWorkers(autoWorkers());
+            c = c.withWorkers(DataParallel.autoWorkers());
         }
         // The same run only on the same data and code; --epochs may extend it.
         RunSettings.requireSame(runDir, s.settings() == null ? null : s.settings().withEpochs(c.epochs()),
@@ -96,7 +96,6 @@ public final class Trainer {
     }
 
     static ComputationGraph newGraph(TrainConfig cfg, int numClasses) {
-        Backend.configure();
         return Architectures.get(cfg.arch()).create()
                 .numClasses(numClasses)
                 .seed(cfg.seed())
@@ -104,107 +103,80 @@ public final class Trainer {
                 .init();
     }
 
-    /**
-     * The default worker count for {@code graph}: one per core, at most 4 (slices under 16 images
-     * gain nothing), on the CPU backend; 1 on a GPU.
-     */
-    public static int autoWorkers() {
-        if (!"CPU".equalsIgnoreCase(Backend.name())) {
-            return 1;
-        }
-        return Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
-    }
-
     private Result run(ComputationGraph graph, TrainState start, CifarData data, String dataSource, double loadSeconds) {
         Backend.accelerate(graph);
-        TrainConfig cfg = start.config();
-        if (cfg.workers() == 0) {
-            cfg = cfg.withWorkers(autoWorkers());
-        }
+        TrainConfig cfg = start.config().workers() == 0
+                ? start.config().withWorkers(DataParallel.autoWorkers()) : start.config();
         RunSettings settings = start.settings() != null ? start.settings() : RunSettings.of(cfg, data);
-        LabeledImages train = data.train();
-        graph.setListeners(listeners);
-        Checkpoints checkpoints = cfg.out() == null ? null : new Checkpoints(cfg.out(), keepCheckpoints);
-        InMemoryIterator it = new InMemoryIterator(train, Normalization.CIFAR, cfg.batchSize(), cfg.seed(), true);
-        List<Double> trainLoss = new ArrayList<>(start.trainLoss());
-        List<Double> seconds = new ArrayList<>(start.epochSeconds());
-        int batch = start.batchesDone();
-        double lossSum = start.lossSum();
-        double secondsBefore = start.secondsInEpoch();
+        RunFolder folder = cfg.out() == null ? null : new RunFolder(cfg.out());
+        Checkpoints checkpoints = folder == null ? null : folder.checkpoints(keepCheckpoints);
+        InMemoryIterator it = new InMemoryIterator(data.train(), Normalization.CIFAR, cfg.batchSize(), cfg.seed(), true);
+
+        EpochHistory history = new EpochHistory(start);
+        Supplier<TrainState> state = () -> history.state(cfg, settings);
+        List<TrainingListener> listeners = new ArrayList<>(extra);
+        listeners.add(history); // first of cnnlab's: the others read it
+        if (cfg.nanGuard()) {
+            listeners.add(new NanGuard(() -> divergenceAdvice(checkpoints)).startingAtBatch(start.batchesDone()));
+        }
+        listeners.add(new NotebookLog(log, history, cfg.epochs()));
+        if (checkpoints != null) {
+            listeners.add(new EpochCheckpoint(checkpoints, state));
+        }
+        listeners.add(new StopOnSignal(checkpoints, state));
         StopSignal.install();
-        try (DataParallel steps = new DataParallel(graph, cfg.workers())) {
-            for (int epoch = start.epochsDone(); epoch < cfg.epochs(); epoch++) {
-                it.setEpoch(epoch);
-                it.skipBatches(batch);
-                long t0 = System.nanoTime();
-                try (Progress bar = Progress.of(String.format("Epoch %d/%d", epoch + 1, cfg.epochs()),
-                        it.batchesPerEpoch(), " it", 1)) {
-                    bar.step(batch);
-                    while (it.hasNext()) {
-                        if (StopSignal.requested()) {
-                            double elapsed = secondsBefore + (System.nanoTime() - t0) / 1e9;
-                            stopped(graph, checkpoints, new TrainState(cfg, epoch, batch, lossSum, trainLoss, seconds, elapsed,
-                                    settings));
-                        }
-                        DataSet next = it.next();
-                        double loss = steps.fit(next, randomSeed(cfg.seed(), epoch, batch));
-                        // Free the batch's native memory now: left to the GC, which runs seldom
-                        // because the Java objects are small, it piled up (RSS grew epoch after epoch).
-                        next.getFeatures().close();
-                        next.getLabels().close();
-                        if (cfg.nanGuard() && !Double.isFinite(loss)) {
-                            throw new TrainingStopped(String.format("training diverged: the loss became %s in epoch %d, "
-                                    + "iteration %d, at learning rate %s; %s lower --lr, or pass --no-nan-guard",
-                                    loss, epoch + 1, batch + 1, cfg.learningRate(),
-                                    checkpoints == null || checkpoints.latest().isEmpty() ? "no checkpoint was written;"
-                                            : "the last good checkpoint is " + checkpoints.latest().get() + ";"),
-                                    TrainingStopped.DIVERGED);
-                        }
-                        lossSum += loss;
-                        batch++;
-                        bar.step(1);
-                        if ((batch & 15) == 0) {
-                            bar.extra(String.format("loss %.4f", lossSum / batch));
-                        }
-                    }
-                }
-                trainLoss.add(lossSum / batch);
-                seconds.add(secondsBefore + (System.nanoTime() - t0) / 1e9);
-                if (epoch == 0 || (epoch + 1) % 10 == 0 || epoch + 1 == cfg.epochs()) {
-                    log.printf("%s Epoch %d, Training loss %s%n", LocalDateTime.now().format(STAMP), epoch + 1, lossSum / batch);
-                }
-                batch = 0;
-                lossSum = 0;
-                secondsBefore = 0;
-                if (checkpoints != null) {
-                    checkpoints.save(graph, new TrainState(cfg, epoch + 1, 0, 0.0, trainLoss, seconds, 0.0, settings));
-                }
+        try (ProgressListener progress = new ProgressListener(history, it.batchesPerEpoch(), start.epochsDone(),
+                cfg.epochs()).startingAtBatch(start.batchesDone())) {
+            listeners.add(progress);
+            graph.setListeners(listeners);
+            try (DataParallel steps = new DataParallel(graph, cfg.workers())) {
+                fit(graph, steps, it, cfg.seed(), start.epochsDone(), start.batchesDone(), cfg.epochs());
             }
         }
-        double trainAcc = accuracy(graph, train, cfg.batchSize());
+        double trainAcc = accuracy(graph, data.train(), cfg.batchSize());
         double valAcc = accuracy(graph, data.test(), cfg.batchSize());
         log.printf("Accuracy train: %.2f%n", trainAcc);
         log.printf("Accuracy val: %.2f%n", valAcc);
 
-        RunMetrics metrics = new RunMetrics(cfg.arch(), cfg.dataset(), train.classNames(), cfg.epochs(),
-                cfg.batchSize(), cfg.learningRate(), cfg.seed(), ParamCount.trainable(graph), trainLoss, seconds,
-                trainAcc, valAcc, Backend.describe(), RuntimeInfo.dl4jVersion(), RuntimeInfo.cnnlabVersion(),
-                dataSource, loadSeconds, RuntimeInfo.peakRssBytes(), cfg.workers(), settings);
-        if (cfg.out() != null) {
-            save(cfg.out(), graph, metrics);
+        RunMetrics metrics = new RunMetrics(cfg.arch(), cfg.dataset(), data.train().classNames(), cfg.epochs(),
+                cfg.batchSize(), cfg.learningRate(), cfg.seed(), ParamCount.trainable(graph), history.trainLoss(),
+                history.epochSeconds(), trainAcc, valAcc, Backend.describe(), RuntimeInfo.dl4jVersion(),
+                RuntimeInfo.cnnlabVersion(), dataSource, loadSeconds, RuntimeInfo.peakRssBytes(), cfg.workers(), settings);
+        if (folder != null) {
+            folder.save(graph, metrics);
         }
         return new Result(metrics, graph);
     }
 
-    private void stopped(ComputationGraph graph, Checkpoints checkpoints, TrainState state) {
-        StopSignal.clear();
-        if (checkpoints == null) {
-            throw new TrainingStopped("training interrupted (no run folder, nothing saved)", TrainingStopped.INTERRUPTED);
+    /**
+     * The loop: from batch {@code fromBatch} of epoch {@code fromEpoch} to the end of epoch {@code epochs},
+     * one SGD step per batch, telling the graph's listeners where epochs start and end as DL4J's
+     * {@code fit(iterator)} does, and keeping DL4J's epoch counter (which schedules read) right.
+     */
+    static void fit(ComputationGraph graph, DataParallel steps, InMemoryIterator batches, long seed,
+                    int fromEpoch, int fromBatch, int epochs) {
+        for (int epoch = fromEpoch; epoch < epochs; epoch++) {
+            graph.getConfiguration().setEpochCount(epoch);
+            batches.setEpoch(epoch);
+            int batch = epoch == fromEpoch ? fromBatch : 0;
+            batches.skipBatches(batch);
+            graph.getListeners().forEach(l -> l.onEpochStart(graph));
+            for (; batches.hasNext(); batch++) {
+                DataSet next = batches.next();
+                steps.fit(next, randomSeed(seed, epoch, batch));
+                // Free the batch's native memory now: left to the GC, which runs seldom because the
+                // Java objects are small, it piles up (RSS grows epoch after epoch).
+                next.getFeatures().close();
+                next.getLabels().close();
+            }
+            graph.getListeners().forEach(l -> l.onEpochEnd(graph));
         }
-        Path saved = checkpoints.save(graph, state);
-        throw new TrainingStopped(String.format("training interrupted in epoch %d after batch %d; checkpoint saved to %s."
-                + " Resume with: cnnlab train --resume %s", state.epochsDone() + 1, state.batchesDone(), saved,
-                state.config().out()), TrainingStopped.INTERRUPTED);
+        graph.getConfiguration().setEpochCount(epochs);
+    }
+
+    private static String divergenceAdvice(Checkpoints checkpoints) {
+        return (checkpoints == null || checkpoints.latest().isEmpty() ? "no checkpoint was written;"
+                : "the last good checkpoint is " + checkpoints.latest().get() + ";") + " lower --lr, or pass --no-nan-guard";
     }
 
     /** The seed of ND4J's generator for one batch (dropout masks), a function of (seed, epoch, batch) only. */
@@ -217,28 +189,5 @@ public final class Trainer {
     public static double accuracy(ComputationGraph graph, LabeledImages images, int batchSize) {
         Evaluation ev = graph.evaluate(InMemoryIterator.inOrder(images, Normalization.CIFAR, batchSize));
         return ev.accuracy();
-    }
-
-    /** Writes model.zip (with updater state), model.json and metrics.json, each atomically. */
-    public static void save(Path out, ComputationGraph graph, RunMetrics m) {
-        AtomicFiles.write(out.resolve("model.zip"), tmp -> ModelSerializer.writeModel(graph, tmp.toFile(), true));
-        ModelInfo info = new ModelInfo(ModelInfo.FORMAT, m.arch(), m.classes(), List.of(3, 32, 32), "RGB",
-                Normalization.CIFAR.mean(), Normalization.CIFAR.std(), m.seed(), m.epochs(), m.batchSize(),
-                m.learningRate(), "SGD", m.trainableParams(), m.trainAccuracy(), m.valAccuracy(),
-                m.dl4jVersion(), m.cnnlabVersion());
-        AtomicFiles.write(out.resolve("model.json"), tmp -> JSON.writeValue(tmp.toFile(), info));
-        AtomicFiles.write(out.resolve("metrics.json"), tmp -> JSON.writeValue(tmp.toFile(), m));
-    }
-
-    /** Creates {@code out} and proves it writable, or fails with a clear message before any training. */
-    public static void prepareOut(Path out) {
-        try {
-            Files.createDirectories(out);
-            Path probe = Files.createTempFile(out, ".write-test", ".tmp");
-            Files.delete(probe);
-        } catch (Exception e) {
-            throw new io.cnnlab.UserException("cannot write to out folder " + out + " (" + e.getMessage()
-                    + "); choose another --out or fix its permissions");
-        }
     }
 }

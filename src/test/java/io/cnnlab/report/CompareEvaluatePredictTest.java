@@ -1,9 +1,10 @@
 package io.cnnlab.report;
 
+import io.cnnlab.util.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.cnnlab.testing.Cli;
 import io.cnnlab.testing.RealData;
-import io.cnnlab.train.CnnlabModel;
+import io.cnnlab.inference.CnnlabModel;
 import io.cnnlab.train.Trainer;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
@@ -63,7 +64,7 @@ class CompareEvaluatePredictTest {
             assertEquals((a + b) / 2, Double.parseDouble(mean[6]), 1e-4);
             assertEquals(Math.abs(a - b) / Math.sqrt(2), Double.parseDouble(sd[6]), 1e-4, "sample sd of two values");
         }
-        JsonNode json = Trainer.JSON.readTree(out.resolve("results.json").toFile());
+        JsonNode json = Json.MAPPER.readTree(out.resolve("results.json").toFile());
         assertEquals(4, json.get("runs").size());
         assertEquals(2, json.get("summary").size());
         JsonNode net = json.get("summary").get(0);
@@ -100,7 +101,7 @@ class CompareEvaluatePredictTest {
         assertEquals(ComparisonReport.CHARTS, embedded);
         assertTrue(!html.matches("(?s).*(src|href)=\"(?!data:)[^\"]*\".*"), "no external resources");
         // Each architecture's row shows the means and sds that results.json holds for it.
-        JsonNode summary = Trainer.JSON.readTree(out.resolve("results.json").toFile()).get("summary");
+        JsonNode summary = Json.MAPPER.readTree(out.resolve("results.json").toFile()).get("summary");
         for (JsonNode s : summary) {
             String row = String.format(java.util.Locale.ROOT, "<td>%s</td><td class=n>%,d</td><td class=n>%.3f ± %.3f</td>"
                     + "<td class=n>%.3f ± %.3f</td>", s.get("arch").asText(), s.get("trainableParams").asLong(),
@@ -157,7 +158,7 @@ class CompareEvaluatePredictTest {
                 "--lr", "0.05", "--fresh", "--data", RealData.archive().toString(), "--out", copy.toString());
         assertEquals(0, fresh.code(), fresh.err());
         assertTrue(fresh.out().contains("Epoch 1, Training loss") && !fresh.out().contains("finished earlier"), fresh.out());
-        JsonNode settings = Trainer.JSON.readTree(copy.resolve("net/seed-42/metrics.json").toFile()).get("settings");
+        JsonNode settings = Json.MAPPER.readTree(copy.resolve("net/seed-42/metrics.json").toFile()).get("settings");
         assertEquals(0.05, settings.get("learningRate").asDouble(), 0.0);
         assertEquals(1, settings.get("epochs").asInt());
         assertTrue(settings.get("data").asText().matches("sha256:[0-9a-f]{16}:10000\\+2000"), settings.toString());
@@ -168,8 +169,8 @@ class CompareEvaluatePredictTest {
         Path run = out.resolve("net/seed-42");
         Cli.Result r = Cli.run("evaluate", "--model", run.resolve("model.zip").toString(), "--data", RealData.archive().toString());
         assertEquals(0, r.code(), r.err());
-        JsonNode ev = Trainer.JSON.readTree(run.resolve("evaluation.json").toFile());
-        JsonNode metrics = Trainer.JSON.readTree(run.resolve("metrics.json").toFile());
+        JsonNode ev = Json.MAPPER.readTree(run.resolve("evaluation.json").toFile());
+        JsonNode metrics = Json.MAPPER.readTree(run.resolve("metrics.json").toFile());
         assertEquals(metrics.get("valAccuracy").asDouble(), ev.get("accuracy").asDouble(), 0.0);
         assertEquals(2000, ev.get("examples").asInt());
         int diagonal = ev.get("confusionMatrix").get(0).get(0).asInt() + ev.get("confusionMatrix").get(1).get(1).asInt();

@@ -1,5 +1,6 @@
 package io.cnnlab.train;
 
+import io.cnnlab.util.AtomicFiles;
 import io.cnnlab.model.Net;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;

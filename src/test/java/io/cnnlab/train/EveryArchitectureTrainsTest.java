@@ -1,5 +1,6 @@
 package io.cnnlab.train;
 
+import io.cnnlab.experiment.Profiles;
 import io.cnnlab.model.Architectures;
 import io.cnnlab.testing.RealData;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -1,8 +1,8 @@
 package io.cnnlab.train;
 
+import io.cnnlab.util.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.cnnlab.backend.Backend;
-import io.cnnlab.backend.OneDnnConvolutionHelper;
 import io.cnnlab.data.CifarData;
 import io.cnnlab.data.InMemoryIterator;
 import io.cnnlab.data.Normalization;
@@ -64,16 +64,15 @@ class NetEndToEndTest {
             if (layer instanceof ConvolutionLayer conv) {
                 // conv1 reads the images: its helper skips their gradient
                 String name = layer.conf().getLayer().getLayerName();
-                var helper = assertInstanceOf(OneDnnConvolutionHelper.class, conv.getHelper(), name);
-                assertInstanceOf(MKLDNNConvHelper.class, helper.dl4j(), name);
-                assertEquals(!name.equals("conv1"), helper.inputGradient(), name);
+                // which layers compute an input gradient: HelpersTest
+                assertEquals("io.cnnlab.helpers.OneDnnConvolutionHelper", conv.getHelper().getClass().getName(), name);
             }
         }
     }
 
     @Test
     void writesMetricsAndAModelThatReloadsToIdenticalOutputs() throws Exception {
-        JsonNode m = Trainer.JSON.readTree(out.resolve("metrics.json").toFile());
+        JsonNode m = Json.MAPPER.readTree(out.resolve("metrics.json").toFile());
         for (String key : new String[] {"arch", "dataset", "epochs", "batchSize", "learningRate", "seed",
             "trainableParams", "trainLoss", "epochSeconds", "trainAccuracy", "valAccuracy", "backend", "dl4jVersion"}) {
             assertTrue(m.has(key), "metrics.json lacks " + key);

@@ -1,5 +1,6 @@
 package io.cnnlab.train;
 
+import io.cnnlab.util.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.cnnlab.data.BinaryCifarReader;
 import io.cnnlab.data.CifarData;
@@ -81,7 +82,7 @@ class ResumeTest {
     }
 
     private static JsonNode metrics(Path run) throws IOException {
-        return Trainer.JSON.readTree(run.resolve("metrics.json").toFile());
+        return Json.MAPPER.readTree(run.resolve("metrics.json").toFile());
     }
 
     /** Waits until the run has a checkpoint past epoch {@code epochs}, then a little into the next epoch. */

@@ -1,5 +1,7 @@
 package io.cnnlab.train;
 
+import io.cnnlab.inference.ModelFiles;
+import io.cnnlab.util.RunLock;
 import io.cnnlab.UserException;
 import io.cnnlab.cli.Main;
 import io.cnnlab.data.ArchiveEntries;

@@ -1,0 +1,142 @@
+package io.cnnlab.experiment;
+
+import io.cnnlab.parallel.DataParallel;
+import io.cnnlab.util.AtomicFiles;
+import io.cnnlab.train.Checkpoints;
+import io.cnnlab.train.RunMetrics;
+import io.cnnlab.train.RunSettings;
+import io.cnnlab.train.TrainConfig;
+import io.cnnlab.train.Trainer;
+import io.cnnlab.util.Json;
+import io.cnnlab.util.RunLock;
+import io.cnnlab.UserException;
+import io.cnnlab.data.CifarData;
+import io.cnnlab.model.Architectures;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * The notebook's study as one job: every architecture trained under the same budget for each seed,
+ * each run in its own folder {@code <out>/<arch>/seed-<seed>/}. A run whose folder already holds its
+ * metrics is not trained again, and one with checkpoints is resumed, so an interrupted comparison
+ * is finished by re-running the same command; either only when the run's recorded {@link RunSettings}
+ * are the ones asked for. Any other run there is an error, unless the plan says {@code fresh}: then
+ * every run of the plan is trained anew.
+ */
+public final class Comparison {
+
+    /** What to compare. {@code learningRate} null means each architecture's profile rate. */
+    public record Plan(List<String> archs, String dataset, int epochs, int seeds, long firstSeed, int batchSize,
+                       Double learningRate, String data, Path out, int workers, boolean fresh) {
+        public Plan {
+            if (archs.isEmpty()) {
+                throw new UserException("no architectures to compare; give --archs a,b,...");
+            }
+            archs.forEach(Architectures::get);
+            if (seeds < 1) {
+                throw new UserException("seeds must be a positive whole number, got " + seeds);
+            }
+        }
+
+        public List<Long> seedList() {
+            List<Long> s = new ArrayList<>();
+            for (int i = 0; i < seeds; i++) {
+                s.add(firstSeed + i);
+            }
+            return s;
+        }
+
+        public double learningRateOf(String arch) {
+            return learningRate != null ? learningRate : Profiles.learningRateOf(arch);
+        }
+
+        public Path runDir(String arch, long seed) {
+            return out.resolve(arch).resolve("seed-" + seed);
+        }
+
+        /** The training configuration of one run of the plan, its worker count resolved. */
+        public TrainConfig config(String arch, long seed) {
+            return new TrainConfig(arch, dataset, epochs, batchSize, learningRateOf(arch), seed, data, runDir(arch, seed),
+                    true, workers == 0 ? DataParallel.autoWorkers() : workers);
+        }
+    }
+
+    private final PrintStream log;
+
+    public Comparison(PrintStream log) {
+        this.log = log;
+    }
+
+    private static final String FIX = "re-run with --fresh to train it again, or choose another --out";
+
+    /** Runs (or reuses) every run of the plan; returns their metrics in plan order. */
+    public List<RunMetrics> run(Plan plan, CifarData data, String dataSource, double loadSeconds) {
+        List<RunMetrics> all = new ArrayList<>();
+        int total = plan.archs().size() * plan.seeds();
+        int n = 0;
+        for (String arch : plan.archs()) {
+            for (long seed : plan.seedList()) {
+                n++;
+                Path dir = plan.runDir(arch, seed);
+                TrainConfig cfg = plan.config(arch, seed);
+                RunSettings asked = RunSettings.of(cfg, data);
+                try (RunLock lock = RunLock.acquire(dir)) {
+                    if (plan.fresh()) {
+                        clear(dir);
+                    }
+                    Path metricsFile = dir.resolve("metrics.json");
+                    Optional<Path> checkpoint = new Checkpoints(dir, 2).latest();
+                    if (Files.isRegularFile(metricsFile)) {
+                        RunMetrics done = read(metricsFile);
+                        RunSettings.requireSame(dir, done.settings(), asked, FIX);
+                        log.printf("cnnlab: [%d/%d] %s seed %d: finished earlier, reusing %s%n", n, total, arch, seed,
+                                metricsFile);
+                        all.add(done);
+                        continue;
+                    }
+                    Trainer trainer = new Trainer(log);
+                    if (checkpoint.isPresent()) {
+                        RunSettings.requireSame(dir, Checkpoints.readState(checkpoint.get()).settings(), asked, FIX);
+                        log.printf("cnnlab: [%d/%d] %s seed %d, %d epochs, lr %s%n", n, total, arch, seed, plan.epochs(),
+                                plan.learningRateOf(arch));
+                        all.add(trainer.resume(dir, plan.epochs(), data, dataSource, loadSeconds).metrics());
+                    } else {
+                        log.printf("cnnlab: [%d/%d] %s seed %d, %d epochs, lr %s%n", n, total, arch, seed, plan.epochs(),
+                                plan.learningRateOf(arch));
+                        all.add(trainer.train(cfg, data, dataSource, loadSeconds).metrics());
+                    }
+                }
+            }
+        }
+        return all;
+    }
+
+    /** Removes a run's results and checkpoints (not its lock, which the caller holds). */
+    private static void clear(Path dir) {
+        try (Stream<Path> entries = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) entries::iterator) {
+                if (!p.getFileName().toString().equals(".lock")) {
+                    AtomicFiles.deleteTree(p);
+                }
+            }
+        } catch (IOException e) {
+            throw new UserException("cannot clear " + dir + " for --fresh (" + e.getMessage() + "); check its permissions");
+        }
+    }
+
+    static RunMetrics read(Path metricsFile) {
+        try {
+            return Json.MAPPER.readValue(metricsFile.toFile(), RunMetrics.class);
+        } catch (IOException e) {
+            throw new UserException(metricsFile + " is unreadable (" + e.getMessage().lines().findFirst().orElse("")
+                    + "); delete that run's folder to train it again");
+        }
+    }
+}

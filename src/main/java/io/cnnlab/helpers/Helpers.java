@@ -1,0 +1,86 @@
+package io.cnnlab.helpers;
+
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.CacheMode;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
+import org.deeplearning4j.nn.layers.convolution.subsampling.SubsamplingLayer;
+import org.deeplearning4j.nn.layers.mkldnn.MKLDNNConvHelper;
+import org.deeplearning4j.nn.layers.mkldnn.MKLDNNSubsamplingHelper;
+import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.activations.impl.ActivationReLU;
+import org.nd4j.linalg.activations.impl.ActivationTanH;
+
+import java.util.List;
+
+/**
+ * cnnlab's layer helpers, installed into a live network: oneDNN convolution and pooling helpers, tanh and
+ * ReLU through faster ND4J ops, and (through {@link SyncBatchNorm}) batch norm synchronised across the
+ * workers of a data-parallel step. Like the DL4J zoo's {@code mkldnn} package, the helpers themselves stay
+ * package-private; this class and {@link SyncBatchNorm}'s group are the way in.
+ */
+public final class Helpers {
+    private static final LayerHelpers CONVOLUTION_HELPERS = new LayerHelpers(ConvolutionLayer.class);
+    private static final LayerHelpers POOLING_HELPERS = new LayerHelpers(SubsamplingLayer.class);
+
+    private Helpers() {
+    }
+
+    /**
+     * Run-time speed-ups for {@code graph}, none of which changes what it computes:
+     * <ul>
+     * <li>in its live layers only (dense, convolution and activation layers), DL4J's tanh and, on the CPU,
+     * plain ReLU swapped for {@link OneDnnTanH} and {@link FastReLU}; each layer gets a clone of its
+     * configuration, so no cnnlab class reaches {@code graph.getConfiguration()} or a saved model;</li>
+     * <li>DL4J's {@link CacheMode#DEVICE}: a convolution keeps its forward output for its backward pass,
+     * which otherwise runs the convolution again (profiled: a third of a {@code resdeep} worker's
+     * convolution time). This is DL4J's own setting and is saved with the configuration;</li>
+     * <li>on the CPU, convolutions through {@link OneDnnConvolutionHelper}: oneDNN primitives made once per
+     * shape; those that read the network's input compute no gradient for it, which training never uses;
+     * and max pooling's backward pass through {@link OneDnnPoolingHelper}.</li>
+     * </ul>
+     * {@code cpu}: whether ND4J runs on the CPU backend (the oneDNN helpers and FastReLU are CPU-only).
+     * Idempotent; returns {@code graph}.
+     */
+    public static ComputationGraph accelerate(ComputationGraph graph, boolean cpu) {
+        for (Layer layer : graph.getLayers()) {
+            org.deeplearning4j.nn.conf.layers.Layer conf = layer.conf().getLayer();
+            IActivation fn = conf instanceof BaseLayer b ? b.getActivationFn()
+                    : conf instanceof ActivationLayer a ? a.getActivationFn() : null;
+            IActivation fast = fn == null ? null
+                    : fn.getClass() == ActivationTanH.class ? new OneDnnTanH()
+                    : fn.getClass() == ActivationReLU.class && fn.equals(new ActivationReLU()) && cpu ? new FastReLU()
+                    : null;
+            if (fast != null) {
+                NeuralNetConfiguration clone = layer.conf().clone();
+                if (clone.getLayer() instanceof BaseLayer b) {
+                    b.setActivationFn(fast);
+                } else {
+                    ((ActivationLayer) clone.getLayer()).setActivationFn(fast);
+                }
+                layer.setConf(clone);
+            }
+        }
+        List<String> inputs = graph.getConfiguration().getNetworkInputs();
+        for (Layer layer : graph.getLayers()) {
+            String name = layer.conf().getLayer().getLayerName();
+            if (layer.getClass() == ConvolutionLayer.class && cpu
+                    && CONVOLUTION_HELPERS.get(layer) instanceof MKLDNNConvHelper dl4j) {
+                boolean readsImages = layer.conf().getLayer().getIDropout() == null
+                        && inputs.containsAll(graph.getConfiguration().getVertexInputs().get(name));
+                boolean bias = ((org.deeplearning4j.nn.conf.layers.ConvolutionLayer) layer.conf().getLayer()).hasBias();
+                CONVOLUTION_HELPERS.set(layer, new OneDnnConvolutionHelper(dl4j, !readsImages, bias));
+            }
+            if (layer.getClass() == SubsamplingLayer.class && cpu
+                    && POOLING_HELPERS.get(layer) instanceof MKLDNNSubsamplingHelper dl4j) {
+                POOLING_HELPERS.set(layer, new OneDnnPoolingHelper(dl4j));
+            }
+        }
+        graph.getConfiguration().setCacheMode(CacheMode.DEVICE);
+        graph.setCacheMode(CacheMode.DEVICE);
+        return graph;
+    }
+}

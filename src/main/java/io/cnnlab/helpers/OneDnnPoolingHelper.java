@@ -1,0 +1,122 @@
+package io.cnnlab.helpers;
+
+import io.cnnlab.util.HostFloats;
+import org.bytedeco.dnnl.memory;
+import org.bytedeco.dnnl.pooling_backward;
+import org.bytedeco.dnnl.pooling_forward;
+import org.bytedeco.dnnl.primitive;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.gradient.DefaultGradient;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.layers.convolution.subsampling.SubsamplingHelper;
+import org.deeplearning4j.nn.workspace.ArrayType;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.Arrays;
+import java.util.Map;
+
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_DST;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_SRC;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DST;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_WORKSPACE;
+import static org.bytedeco.dnnl.global.dnnl.algorithm.pooling_max;
+import static org.bytedeco.dnnl.global.dnnl.prop_kind.forward_training;
+
+/**
+ * The backward pass of max pooling (DL4J's forward pass does not go through a helper) through oneDNN with
+ * primitives made once per input shape (see {@link OneDnnPlan}). oneDNN's max-pooling backward pass needs
+ * the forward pass's workspace (where each maximum was), so each call runs the forward pass into scratch
+ * buffers first, as libnd4j's {@code maxpool2d_bp} does. Average pooling, dilation, NHWC and other data
+ * types go to DL4J's helper.
+ */
+final class OneDnnPoolingHelper extends OneDnnHelper<SubsamplingHelper, OneDnnPoolingHelper.Plan>
+        implements SubsamplingHelper {
+
+    OneDnnPoolingHelper(SubsamplingHelper dl4j) {
+        super(dl4j);
+    }
+
+    @Override
+    public Pair<Gradient, INDArray> backpropGradient(INDArray input, INDArray epsilon, int[] kernel, int[] strides,
+                                                     int[] pad, PoolingType poolingType, ConvolutionMode convolutionMode,
+                                                     int[] dilation, CNN2DFormat format, LayerWorkspaceMgr mgr) {
+        boolean covered = poolingType == PoolingType.MAX && format == CNN2DFormat.NCHW && input.rank() == 4
+                && input.dataType() == DataType.FLOAT && epsilon.dataType() == DataType.FLOAT
+                && dilation[0] == 1 && dilation[1] == 1;
+        Plan plan = covered ? plans.get(OneDnnPlan.Cache.key(input, 0), () -> Plan.of(input.shape(), kernel, strides,
+                pad, convolutionMode)) : null;
+        if (plan == null || !Arrays.equals(plan.outShape, epsilon.shape())) {
+            return dl4j.backpropGradient(input, epsilon, kernel, strides, pad, poolingType, convolutionMode, dilation,
+                    format, mgr);
+        }
+        INDArray gradAtInput = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, input.shape(), 'c');
+        plan.backward(dense(input), dense(epsilon), gradAtInput);
+        return new Pair<>(new DefaultGradient(), gradAtInput);
+    }
+
+    private static INDArray dense(INDArray a) {
+        return HostFloats.usable(a) ? a : a.dup('c');
+    }
+
+    @Override
+    public INDArray activate(INDArray input, boolean training, int[] kernel, int[] strides, int[] pad,
+                             PoolingType poolingType, ConvolutionMode convolutionMode, int[] dilation,
+                             CNN2DFormat format, LayerWorkspaceMgr mgr) {
+        return dl4j.activate(input, training, kernel, strides, pad, poolingType, convolutionMode, dilation, format, mgr);
+    }
+
+    /** Forward (for the workspace) and backward max pooling for one input shape, in NCHW throughout. */
+    static final class Plan extends OneDnnPlan {
+        final long[] outShape;
+        private final primitive fwd;
+        private final primitive bwd;
+        private final Arg src, dst, workspace, diffDst, diffSrc;
+
+        static Plan of(long[] in, int[] kernel, int[] strides, int[] pad, ConvolutionMode mode) {
+            long[] k = {kernel[0], kernel[1]};
+            long[][] geometry = outputAndRightPadding(in, k, strides, pad, new int[] {1, 1}, mode);
+            return geometry == null ? null : new Plan(in, k, strides, pad, geometry[0], geometry[1]);
+        }
+
+        private Plan(long[] in, long[] kernel, int[] strides, int[] pad, long[] outHw, long[] padR) {
+            outShape = new long[] {in[0], in[1], outHw[0], outHw[1]};
+            long[] st = {strides[0], strides[1]};
+            long[] padL = {pad[0], pad[1]};
+            memory.desc x = own(desc(in, memory.format_tag.nchw));
+            memory.desc y = own(desc(outShape, memory.format_tag.nchw));
+            var fd = own(new pooling_forward.desc(forward_training, pooling_max, x, y, st, kernel, padL, padR));
+            var fpd = own(new pooling_forward.primitive_desc(fd, ENGINE));
+            fwd = own(new pooling_forward(fpd));
+            var bd = own(new pooling_backward.desc(pooling_max, x, y, st, kernel, padL, padR));
+            var bpd = own(new pooling_backward.primitive_desc(bd, ENGINE, fpd));
+            bwd = own(new pooling_backward(bpd));
+            kernels.add(fpd.impl_info_str().getString());
+            kernels.add(bpd.impl_info_str().getString());
+            src = new Arg(x, x, true, 0);
+            dst = new Arg(y, 1);
+            workspace = new Arg(own(fpd.workspace_desc()), 2);
+            diffDst = new Arg(y, y, true, 3);
+            diffSrc = new Arg(x, x, false, 4);
+            args(fwd, Map.of(DNNL_ARG_SRC, src, DNNL_ARG_DST, dst, DNNL_ARG_WORKSPACE, workspace));
+            args(bwd, Map.of(DNNL_ARG_DIFF_DST, diffDst, DNNL_ARG_WORKSPACE, workspace, DNNL_ARG_DIFF_SRC, diffSrc));
+        }
+
+        void backward(INDArray x, INDArray dy, INDArray dx) {
+            Scratch s = scratch();
+            src.bind(x, s);
+            dst.bind(null, s);
+            workspace.bind(null, s);
+            execute(fwd);
+            diffDst.bind(dy, s);
+            diffSrc.bind(dx, s);
+            execute(bwd);
+            stream._wait();
+        }
+    }
+}

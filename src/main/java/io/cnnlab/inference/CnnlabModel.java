@@ -1,0 +1,100 @@
+package io.cnnlab.inference;
+
+import io.cnnlab.util.Json;
+import io.cnnlab.UserException;
+import io.cnnlab.data.ImageDecoder;
+import io.cnnlab.data.LabeledImages;
+import io.cnnlab.data.Normalization;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * A trained cnnlab model: the network from {@code model.zip} and what {@code model.json} beside it
+ * says about its input and classes. The Java API for using a model outside the command line:
+ * <pre>{@code
+ * CnnlabModel model = CnnlabModel.load(Path.of("runs/net/model.zip"));
+ * List<CnnlabModel.Prediction> top = model.classify(ImageIO.read(new File("plane.jpg")));
+ * }</pre>
+ */
+public final class CnnlabModel {
+    private final ComputationGraph graph;
+    private final ModelInfo info;
+    private final Normalization normalization;
+
+    private CnnlabModel(ComputationGraph graph, ModelInfo info) {
+        this.graph = graph;
+        this.info = info;
+        this.normalization = new Normalization(info.normalizationMean(), info.normalizationStd());
+    }
+
+    /** One class and its probability. */
+    public record Prediction(String label, double probability) {
+    }
+
+    /** Loads {@code model.zip} and its {@code model.json}; anything else is a clear error. */
+    public static CnnlabModel load(Path zip) {
+        Path json = zip.resolveSibling("model.json");
+        if (Files.isRegularFile(zip) && !Files.isRegularFile(json)) {
+            throw new UserException(zip + " is not a cnnlab model: there is no model.json beside it");
+        }
+        ModelInfo info = null;
+        if (Files.isRegularFile(json)) {
+            try {
+                info = Json.MAPPER.readValue(json.toFile(), ModelInfo.class);
+            } catch (IOException e) {
+                throw new UserException(json + " is not a cnnlab model description (" + e.getMessage().lines().findFirst().orElse("") + ")");
+            }
+            if (!ModelInfo.FORMAT.equals(info.format())) {
+                throw new UserException(json + " has format '" + info.format() + "', expected '" + ModelInfo.FORMAT + "'");
+            }
+        }
+        ComputationGraph graph = ModelFiles.load(zip, false);
+        long outputs = graph.getOutputLayer(0).getParam("b").length();
+        if (info == null || outputs != info.classes().size()) {
+            throw new UserException(zip + " does not match its model.json: " + outputs + " outputs for "
+                    + (info == null ? 0 : info.classes().size()) + " classes");
+        }
+        return new CnnlabModel(graph, info);
+    }
+
+    public ComputationGraph graph() {
+        return graph;
+    }
+
+    public ModelInfo info() {
+        return info;
+    }
+
+    public List<String> classes() {
+        return info.classes();
+    }
+
+    public Normalization normalization() {
+        return normalization;
+    }
+
+    /** Class probabilities of an image of any size (scaled to 32x32), most likely first. */
+    public List<Prediction> classify(BufferedImage image) {
+        byte[] chw = new byte[LabeledImages.IMAGE_BYTES];
+        ImageDecoder.toChw(ImageDecoder.resizeTo32(image), chw, 0);
+        float[] x = new float[LabeledImages.IMAGE_BYTES];
+        normalization.apply(chw, 0, x, 0);
+        INDArray out = graph.outputSingle(Nd4j.create(x, new long[] {1, 3, 32, 32}, DataType.FLOAT));
+        List<Prediction> p = new ArrayList<>();
+        for (int k = 0; k < info.classes().size(); k++) {
+            p.add(new Prediction(info.classes().get(k), out.getDouble(0, k)));
+        }
+        p.sort(Comparator.comparingDouble(Prediction::probability).reversed());
+        return p;
+    }
+}

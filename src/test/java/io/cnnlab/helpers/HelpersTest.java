@@ -1,0 +1,151 @@
+package io.cnnlab.helpers;
+
+import io.cnnlab.backend.Backend;
+import io.cnnlab.data.InMemoryIterator;
+import io.cnnlab.data.Normalization;
+import io.cnnlab.model.Architectures;
+import io.cnnlab.testing.RealData;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
+import org.deeplearning4j.nn.layers.convolution.subsampling.SubsamplingLayer;
+import org.deeplearning4j.nn.conf.CacheMode;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.activations.impl.ActivationReLU;
+import org.nd4j.linalg.activations.impl.ActivationTanH;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Sgd;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+import java.util.HashMap;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class HelpersTest {
+    @org.junit.jupiter.api.BeforeAll
+    static void cnnlabsBackendSettings() {
+        io.cnnlab.backend.Backend.configure(); // DL4J's oneDNN helpers on, as the command line has them
+    }
+
+    private static final LayerHelpers POOLING = new LayerHelpers(SubsamplingLayer.class);
+
+    @Test
+    void accelerateSwapsActivationsInLiveLayersOnlyAndKeepsOutputs() {
+        ComputationGraph plain = Architectures.get("batchnorm").create().seed(3).init();
+        ComputationGraph fast = plain.clone();
+        String json = fast.getConfiguration().toJson();
+        Backend.accelerate(fast);
+        Backend.accelerate(fast);
+
+        Map<Class<?>, Integer> swapped = new HashMap<>();
+        for (Layer l : fast.getLayers()) {
+            IActivation fn = l.conf().getLayer() instanceof BaseLayer b ? b.getActivationFn()
+                    : l.conf().getLayer() instanceof ActivationLayer a ? a.getActivationFn() : null;
+            if (fn != null) {
+                swapped.merge(fn.getClass(), 1, Integer::sum);
+            }
+        }
+        assertEquals(3, swapped.get(OneDnnTanH.class), "the activation layers after conv1's and conv2's batch norm, fc1: " + swapped);
+        assertFalse(swapped.containsKey(ActivationTanH.class), swapped.toString());
+
+        ComputationGraphConfiguration saved = ComputationGraphConfiguration.fromJson(fast.getConfiguration().toJson());
+        assertEquals(CacheMode.DEVICE, saved.getCacheMode());
+        saved.setCacheMode(CacheMode.NONE);
+        assertEquals(json, saved.toJson(), "apart from DL4J's cache mode, the saved configuration is the plain one");
+        assertTrue(json.contains("ActivationTanH") && !json.contains("OneDnnTanH"));
+
+        INDArray x = batch(200).getFeatures();
+        double diff = Transforms.abs(plain.outputSingle(x).sub(fast.outputSingle(x))).maxNumber().doubleValue();
+        assertTrue(diff < 1e-5, "probabilities differ by " + diff);
+    }
+
+    /**
+     * With cnnlab's oneDNN convolution and pooling helpers, the convolutions' cached forward output (tanh in net,
+     * identity before batch norm elsewhere) and the first convolution's weight gradient only (with a bias in net
+     * and resdeep, without in batchnorm), DL4J's step.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"net", "batchnorm", "resdeep"})
+    void anAcceleratedTrainingStepIsDl4jsStep(String arch) {
+        ComputationGraph plain = Architectures.get(arch).create().seed(5).updater(new Sgd(0.05)).init();
+        ComputationGraph fast = Backend.accelerate(plain.clone());
+        if (arch.equals("net")) {
+            assertEquals(OneDnnTanH.class, ((BaseLayer) fast.getLayer("conv1").conf().getLayer()).getActivationFn().getClass());
+        }
+        if (arch.equals("resdeep")) {
+            assertEquals(FastReLU.class, ((ActivationLayer) fast.getLayer("res1_conv_act").conf().getLayer()).getActivationFn().getClass());
+        }
+        LayerHelpers helpers = new LayerHelpers(ConvolutionLayer.class);
+        for (Layer l : fast.getLayers()) {
+            if (l instanceof ConvolutionLayer) {
+                String name = l.conf().getLayer().getLayerName();
+                OneDnnConvolutionHelper helper = assertInstanceOf(OneDnnConvolutionHelper.class, helpers.get(l), name);
+                assertEquals(!name.equals("conv1"), helper.inputGradient(), name + ": only conv1 reads the images");
+            }
+            if (l instanceof SubsamplingLayer) {
+                assertInstanceOf(OneDnnPoolingHelper.class, POOLING.get(l), l.conf().getLayer().getLayerName());
+            }
+        }
+        INDArray before = plain.params().dup();
+        DataSet batch = batch(64);
+        for (int step = 0; step < 2; step++) {
+            plain.fit(batch);
+            fast.fit(batch);
+        }
+        double moved = Transforms.abs(plain.params().sub(before)).maxNumber().doubleValue();
+        double diff = Transforms.abs(plain.params().sub(fast.params())).maxNumber().doubleValue();
+        assertTrue(moved > 1e-4, "the steps change the parameters");
+        assertTrue(diff < 1e-4 * moved, arch + ": accelerated steps differ from DL4J's by " + diff + " (moved " + moved + ")");
+    }
+
+    @Test
+    void fastReluBackpropIsDl4jsOnViewsAndSignedZeros() {
+        float[] values = {-2f, -0f, 0f, Float.MIN_VALUE, 1e-30f, 3f, -Float.MIN_VALUE, -1e-30f};
+        INDArray big = Nd4j.createFromArray(values).reshape(2, 4);
+        INDArray eps = Nd4j.createFromArray(new float[] {9f, 8f, 7f, 6f, 5f, 4f, 3f, 2f}).reshape(2, 4).getRow(1, true);
+        for (int row = 0; row < 2; row++) {
+            INDArray z = big.getRow(row, true); // row 1: a view at offset 4
+            INDArray expected = new ActivationReLU().backprop(z.dup(), eps.dup()).getFirst();
+            assertEquals(expected, new FastReLU().backprop(z, eps).getFirst(), "row " + row);
+        }
+        assertArrayEquals(new float[] {0f, 0f, 0f, 2f}, new FastReLU().backprop(big.getRow(0, true), eps).getFirst()
+                .toFloatVector(), "-0 and +0 block, the smallest positive float passes");
+    }
+
+    private static DataSet batch(int size) {
+        return InMemoryIterator.inOrder(RealData.cifar2().test(), Normalization.CIFAR, size).next();
+    }
+
+    @Test
+    void ompThreadsAreSetPerCallingThread() throws Exception {
+        int before = Backend.setOmpThreadsOfThisThread(5);
+        try {
+            int[] seenByOther = new int[2];
+            Thread t = new Thread(() -> {
+                seenByOther[0] = Backend.setOmpThreadsOfThisThread(3);
+                seenByOther[1] = Backend.setOmpThreadsOfThisThread(3);
+            });
+            t.start();
+            t.join();
+            assertNotEquals(5, seenByOther[0], "another thread does not see this thread's setting of 5");
+            assertEquals(3, seenByOther[1], "the other thread's own setting holds for it");
+            assertEquals(5, Backend.setOmpThreadsOfThisThread(5), "the other thread's 3 did not change this thread's 5");
+        } finally {
+            Backend.setOmpThreadsOfThisThread(before);
+        }
+    }
+}

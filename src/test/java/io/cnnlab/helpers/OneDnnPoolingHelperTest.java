@@ -1,0 +1,94 @@
+package io.cnnlab.helpers;
+
+import io.cnnlab.backend.Backend;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.layers.mkldnn.MKLDNNSubsamplingHelper;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+import static io.cnnlab.helpers.OneDnnConvolutionHelperTest.assertClose;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+
+/**
+ * Max pooling's input gradient through the helper against DL4J's built-in pooling (no helper), and, where
+ * several inputs of a window tie (the zeros after a ReLU), against DL4J's oneDNN helper that it replaces.
+ */
+class OneDnnPoolingHelperTest {
+    private static final LayerHelpers HELPERS = new LayerHelpers(
+            org.deeplearning4j.nn.layers.convolution.subsampling.SubsamplingLayer.class);
+
+    @BeforeAll
+    static void dl4jsOneDnnHelpersOn() {
+        Backend.configure();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({
+        // case, channels, height, width, kernel, stride, padding, mode, pooling
+        "net's 2x2 stride 2,           16, 32, 32, 2, 2, 0, Truncate, MAX",
+        "3x3 stride 2 pad 1,           4, 9, 10, 3, 2, 1, Truncate, MAX",
+        "same mode,                    3, 7, 7, 3, 2, 0, Same, MAX",
+        "overlapping 3x3 stride 1,     2, 6, 6, 3, 1, 0, Truncate, MAX",
+        // handed to DL4J's helper: truncation past the padding, average pooling
+        "truncation past the padding,  2, 5, 5, 2, 2, 0, Truncate, MAX",
+        "average pooling,              2, 8, 8, 2, 2, 0, Truncate, AVG",
+    })
+    void matchesDl4jsOwnPooling(String name, int ch, int h, int w, int k, int s, int p, ConvolutionMode mode,
+                                SubsamplingLayer.PoolingType type) {
+        Layer[] layers = layers(new SubsamplingLayer.Builder(type, new int[] {k, k}, new int[] {s, s})
+                .padding(p, p).convolutionMode(mode).build(), h, w, ch);
+        HELPERS.set(layers[0], null);
+        OneDnnPoolingHelper helper = (OneDnnPoolingHelper) HELPERS.get(layers[1]);
+        for (int n : new int[] {32, 3, 32}) {
+            // a view: every other image of a larger batch, continuous values (no ties)
+            INDArray x = Nd4j.rand(DataType.FLOAT, 2L * n, ch, h, w).get(NDArrayIndex.interval(0, 2, 2L * n));
+            assertClose(inputGradient(layers[0], x), inputGradient(layers[1], x), name + ", n=" + n);
+            boolean own = type == SubsamplingLayer.PoolingType.MAX && !name.startsWith("truncation");
+            assertEquals(own, !helper.kernels().isEmpty(), "ran on its own primitives: " + helper.kernels());
+        }
+    }
+
+    @Test
+    void tiesGoWhereDl4jsOneDnnHelperSendsThem() {
+        Layer[] layers = layers(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX, new int[] {2, 2}, new int[] {2, 2})
+                .build(), 8, 8, 4);
+        HELPERS.set(layers[0], assertInstanceOf(MKLDNNSubsamplingHelper.class,
+                ((OneDnnPoolingHelper) HELPERS.get(layers[1])).dl4j()));
+        INDArray x = Nd4j.rand(DataType.FLOAT, 6, 4, 8, 8).subi(0.5);
+        x = x.mul(x.gt(0).castTo(DataType.FLOAT)); // a ReLU's output: windows of zeros
+        assertClose(inputGradient(layers[0], x), inputGradient(layers[1], x), "ties");
+    }
+
+    /** Two copies of a one-layer net: [0] with DL4J's helper, [1] with cnnlab's. */
+    private static Layer[] layers(SubsamplingLayer conf, int h, int w, int ch) {
+        MultiLayerNetwork a = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().dataType(DataType.FLOAT)
+                .list().layer(conf).setInputType(InputType.convolutional(h, w, ch)).build());
+        a.init();
+        MultiLayerNetwork b = a.clone();
+        Layer fast = b.getLayer(0);
+        HELPERS.set(fast, new OneDnnPoolingHelper(assertInstanceOf(MKLDNNSubsamplingHelper.class, HELPERS.get(fast))));
+        return new Layer[] {a.getLayer(0), fast};
+    }
+
+    private static INDArray inputGradient(Layer layer, INDArray x) {
+        LayerWorkspaceMgr mgr = LayerWorkspaceMgr.noWorkspaces();
+        layer.setInput(x, mgr);
+        INDArray y = layer.activate(true, mgr);
+        Nd4j.getRandom().setSeed(5);
+        INDArray eps = Nd4j.rand(DataType.FLOAT, y.shape());
+        return layer.backpropGradient(eps, mgr).getSecond().dup();
+    }
+}
