@@ -48,11 +48,12 @@ public final class BenchCommand implements Callable<Integer> {
             throw new io.cnnlab.UserException("--warmup-epochs must be 0 or more, got " + warmupEpochs);
         }
         DataSources.Loaded loaded = TrainCommand.load(dataset, DataSources.resolveSpec(options.data));
-        System.out.printf("cnnlab bench: %s, %,d train images, batch %d, backend %s, OMP_NUM_THREADS=%s%n", dataset,
-                loaded.data().train().size(), batchSize, Backend.describe(), RuntimeInfo.machine().get("OMP_NUM_THREADS"));
+        System.out.printf("cnnlab bench: %s, %,d train images, batch %d, %s pipeline, backend %s, OMP_NUM_THREADS=%s%n", dataset,
+                loaded.data().train().size(), batchSize, options.pipeline.name().toLowerCase(java.util.Locale.ROOT),
+                Backend.describe(), RuntimeInfo.machine().get("OMP_NUM_THREADS"));
         System.out.printf("data load: %.2f s (%s)%n", loaded.seconds(), loaded.fromCache() ? "cached" : "decoded");
         List<Benchmark.Result> results = Benchmark.runAll(archs, dataset, loaded.data(), warmupEpochs, epochs,
-                batchSize, options.learningRate, seed, options.workers(), System.out);
+                batchSize, options.learningRate, seed, options.workers(), options.pipeline, System.out);
         if (json != null) {
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("machine", RuntimeInfo.machine());

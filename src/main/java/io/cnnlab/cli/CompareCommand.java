@@ -76,7 +76,7 @@ public final class CompareCommand implements Callable<Integer> {
                 plan.seeds(), plan.epochs(), Backend.describe());
         List<RunMetrics> runs;
         try (RunLock lock = RunLock.acquire(dir)) {
-            runs = new Comparison(System.out).run(plan, loaded.data(), loaded.source(), loaded.seconds());
+            runs = new Comparison(System.out).pipeline(options.pipeline).run(plan, loaded.data(), loaded.source(), loaded.seconds());
             ComparisonReport.write(dir, plan, runs);
         }
         System.out.println();

@@ -38,7 +38,7 @@ public final class Main implements Runnable {
 
     /** Runs the command line and returns its exit code (0 ok, 1 internal error, 2 bad input). */
     public static int run(String... args) {
-        CommandLine cl = new CommandLine(new Main());
+        CommandLine cl = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
         if (args.length > 0 && NEEDS_BACKEND.contains(args[0])) {
             try {
                 CudaDriverCheck.require();

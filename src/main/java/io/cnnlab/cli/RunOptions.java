@@ -1,5 +1,7 @@
 package io.cnnlab.cli;
 
+import io.cnnlab.data.Pipeline;
+
 import picocli.CommandLine.Option;
 
 import java.util.HashMap;
@@ -28,6 +30,11 @@ final class RunOptions {
             description = "Threads that share each batch, each on a slice (the same SGD step; see README); default one "
                     + "per core up to 4 (batch norm synchronised across them), 1 on GPUs.")
     Integer workers;
+
+    @Option(names = "--pipeline", paramLabel = "memory|datavec",
+            description = "How batches are made: memory (default; cnnlab's in-memory iterator) or datavec (DataVec's "
+                    + "RecordReaderDataSetIterator over CifarRecordReader); both give the same batches.")
+    Pipeline pipeline = Pipeline.MEMORY;
 
     /** --workers as TrainConfig takes it: 0 for automatic. */
     int workers() {

@@ -76,7 +76,7 @@ public final class TrainCommand implements Callable<Integer> {
 
     /** A trainer for this command: checkpoint policy and, with --ui, DL4J's training UI. */
     private Trainer trainer() {
-        Trainer t = new Trainer(System.out).keepCheckpoints(keepCheckpoints);
+        Trainer t = new Trainer(System.out).keepCheckpoints(keepCheckpoints).pipeline(options.pipeline);
         if (ui) {
             TrainingUi server = TrainingUi.start(uiPort);
             System.out.println("cnnlab: training UI at " + server.url() + " (open it in a browser)");

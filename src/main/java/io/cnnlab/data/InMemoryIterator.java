@@ -21,7 +21,7 @@ import java.util.Random;
  * (4x smaller than floats) and each batch is one table look-up pass with no intermediate arrays.
  * DL4J's asynchronous prefetch is declined: on 2 cores it measured slower (facts file).
  */
-public final class InMemoryIterator implements DataSetIterator {
+public final class InMemoryIterator implements EpochBatches {
     private final LabeledImages images;
     private final Normalization normalization;
     private final int batchSize;
@@ -54,24 +54,38 @@ public final class InMemoryIterator implements DataSetIterator {
     }
 
     /** Positions the iterator at the start of epoch {@code e} (0-based), with that epoch's order. */
+    @Override
     public void setEpoch(int e) {
         this.epoch = e;
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-        }
-        if (shuffle) {
-            Random rng = new Random(seed * 1_000_003L + e);
-            for (int i = order.length - 1; i > 0; i--) {
-                int j = rng.nextInt(i + 1);
-                int t = order[i];
-                order[i] = order[j];
-                order[j] = t;
-            }
-        }
+        int[] o = shuffle ? shuffledIndices(order.length, seed, e) : inOrderIndices(order.length);
+        System.arraycopy(o, 0, order, 0, o.length);
         cursor = 0;
     }
 
+    /** 0, 1, ..., n - 1. */
+    static int[] inOrderIndices(int n) {
+        int[] o = new int[n];
+        for (int i = 0; i < n; i++) {
+            o[i] = i;
+        }
+        return o;
+    }
+
+    /** The visiting order of epoch {@code e} for {@code seed}: a Fisher-Yates shuffle from (seed, e) only. */
+    static int[] shuffledIndices(int n, long seed, int e) {
+        int[] o = inOrderIndices(n);
+        Random rng = new Random(seed * 1_000_003L + e);
+        for (int i = n - 1; i > 0; i--) {
+            int j = rng.nextInt(i + 1);
+            int t = o[i];
+            o[i] = o[j];
+            o[j] = t;
+        }
+        return o;
+    }
+
     /** Skips the first {@code n} batches of the current epoch, as a resumed run must. */
+    @Override
     public void skipBatches(int n) {
         cursor = Math.min(order.length, n * batchSize);
     }
@@ -89,6 +103,7 @@ public final class InMemoryIterator implements DataSetIterator {
         return images.size();
     }
 
+    @Override
     public int batchesPerEpoch() {
         return (images.size() + batchSize - 1) / batchSize;
     }

@@ -1,5 +1,8 @@
 package io.cnnlab.data;
 
+import org.nd4j.linalg.dataset.api.preprocessor.NormalizerStandardize;
+import org.nd4j.linalg.factory.Nd4j;
+
 /**
  * The notebook's {@code ToTensor()} + {@code Normalize(mean, std)}: each channel value v becomes
  * (v / 255 - mean[c]) / std[c]. Held as a 3x256 lookup table, so a batch is built by table look-ups
@@ -25,7 +28,9 @@ public final class Normalization {
                 throw new IllegalArgumentException("std must be positive, got " + std[c]);
             }
             for (int v = 0; v < 256; v++) {
-                table[c][v] = (float) ((v / 255.0 - mean[c]) / std[c]);
+                // In float, step by step, as ND4J's NormalizerStandardize computes it on v / 255f:
+                // the DataVec pipeline then gives the very same numbers.
+                table[c][v] = (v / 255f - (float) mean[c]) / (float) std[c];
             }
         }
     }
@@ -36,6 +41,22 @@ public final class Normalization {
 
     public double[] std() {
         return std.clone();
+    }
+
+    /**
+     * The same normalisation as an ND4J preprocessor for features scaled to [0, 1] (as
+     * {@link CifarRecordReader} gives them): per channel, subtract the mean, divide by the std.
+     */
+    public NormalizerStandardize normalizer() {
+        return new NormalizerStandardize(Nd4j.create(toFloats(mean)), Nd4j.create(toFloats(std)));
+    }
+
+    private static float[] toFloats(double[] d) {
+        float[] f = new float[d.length];
+        for (int i = 0; i < d.length; i++) {
+            f[i] = (float) d[i];
+        }
+        return f;
     }
 
     public float apply(int channel, int value) {

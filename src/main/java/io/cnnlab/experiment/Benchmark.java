@@ -5,6 +5,7 @@ import io.cnnlab.train.Trainer;
 import io.cnnlab.util.RuntimeInfo;
 import io.cnnlab.backend.Backend;
 import io.cnnlab.data.CifarData;
+import io.cnnlab.data.Pipeline;
 import io.cnnlab.data.InMemoryIterator;
 import io.cnnlab.data.Normalization;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -35,10 +36,11 @@ public final class Benchmark {
     }
 
     public static Result run(String arch, String dataset, CifarData data, int warmupEpochs, int epochs, int batchSize,
-                             double lr, long seed, int workers) {
+                             double lr, long seed, int workers, Pipeline pipeline) {
         TrainConfig cfg = new TrainConfig(arch, dataset, warmupEpochs + epochs, batchSize, lr, seed, "bench", null,
                 true, workers);
-        Trainer.Result r = new Trainer(new PrintStream(OutputStream.nullOutputStream())).train(cfg, data, "bench", 0);
+        Trainer.Result r = new Trainer(new PrintStream(OutputStream.nullOutputStream())).pipeline(pipeline)
+                .train(cfg, data, "bench", 0);
         List<Double> timed = r.metrics().epochSeconds().subList(warmupEpochs, warmupEpochs + epochs);
         double median = median(timed);
         ComputationGraph g = r.graph();
@@ -73,11 +75,12 @@ public final class Benchmark {
     }
 
     public static List<Result> runAll(List<String> archs, String dataset, CifarData data, int warmupEpochs, int epochs,
-                                      int batchSize, Double lr, long seed, int workers, PrintStream log) {
+                                      int batchSize, Double lr, long seed, int workers, Pipeline pipeline,
+                                      PrintStream log) {
         List<Result> out = new ArrayList<>();
         for (String arch : archs) {
             double rate = lr != null ? lr : Profiles.learningRateOf(arch);
-            Result r = run(arch, dataset, data, warmupEpochs, epochs, batchSize, rate, seed, workers);
+            Result r = run(arch, dataset, data, warmupEpochs, epochs, batchSize, rate, seed, workers, pipeline);
             log.printf("%-11s %8.2f s/epoch  %9.0f img/s train  %9.0f img/s infer  peak RSS %5.0f MB  %d worker%s%n", arch,
                     r.medianEpochSeconds(), r.trainImagesPerSecond(), r.inferImagesPerSecond(), r.peakRssBytes() / 1e6,
                     r.workers(), r.workers() == 1 ? "" : "s");

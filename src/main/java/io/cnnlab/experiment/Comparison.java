@@ -11,6 +11,7 @@ import io.cnnlab.util.Json;
 import io.cnnlab.util.RunLock;
 import io.cnnlab.UserException;
 import io.cnnlab.data.CifarData;
+import io.cnnlab.data.Pipeline;
 import io.cnnlab.model.Architectures;
 
 import java.io.IOException;
@@ -70,8 +71,16 @@ public final class Comparison {
 
     private final PrintStream log;
 
+    private Pipeline pipeline = Pipeline.MEMORY;
+
     public Comparison(PrintStream log) {
         this.log = log;
+    }
+
+    /** How training batches are made (default {@link Pipeline#MEMORY}); the results are the same either way. */
+    public Comparison pipeline(Pipeline p) {
+        this.pipeline = p;
+        return this;
     }
 
     private static final String FIX = "re-run with --fresh to train it again, or choose another --out";
@@ -101,7 +110,7 @@ public final class Comparison {
                         all.add(done);
                         continue;
                     }
-                    Trainer trainer = new Trainer(log);
+                    Trainer trainer = new Trainer(log).pipeline(pipeline);
                     if (checkpoint.isPresent()) {
                         RunSettings.requireSame(dir, Checkpoints.readState(checkpoint.get()).settings(), asked, FIX);
                         log.printf("cnnlab: [%d/%d] %s seed %d, %d epochs, lr %s%n", n, total, arch, seed, plan.epochs(),

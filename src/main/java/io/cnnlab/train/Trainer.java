@@ -3,9 +3,11 @@ package io.cnnlab.train;
 import io.cnnlab.UserException;
 import io.cnnlab.backend.Backend;
 import io.cnnlab.data.CifarData;
+import io.cnnlab.data.EpochBatches;
 import io.cnnlab.data.InMemoryIterator;
 import io.cnnlab.data.LabeledImages;
 import io.cnnlab.data.Normalization;
+import io.cnnlab.data.Pipeline;
 import io.cnnlab.inference.ModelFiles;
 import io.cnnlab.model.Architectures;
 import io.cnnlab.model.ParamCount;
@@ -40,6 +42,7 @@ public final class Trainer {
     private final PrintStream log;
     private int keepCheckpoints = 2;
     private List<TrainingListener> extra = List.of();
+    private Pipeline pipeline = Pipeline.MEMORY;
 
     public Trainer(PrintStream log) {
         this.log = log;
@@ -54,6 +57,12 @@ public final class Trainer {
     /** Extra DL4J listeners, e.g. the training UI's StatsListener; they run before cnnlab's own. */
     public Trainer listeners(List<TrainingListener> listeners) {
         this.extra = List.copyOf(listeners);
+        return this;
+    }
+
+    /** How training batches are made (default {@link Pipeline#MEMORY}; both give the same batches). */
+    public Trainer pipeline(Pipeline p) {
+        this.pipeline = p;
         return this;
     }
 
@@ -110,7 +119,7 @@ public final class Trainer {
         RunSettings settings = start.settings() != null ? start.settings() : RunSettings.of(cfg, data);
         RunFolder folder = cfg.out() == null ? null : new RunFolder(cfg.out());
         Checkpoints checkpoints = folder == null ? null : folder.checkpoints(keepCheckpoints);
-        InMemoryIterator it = new InMemoryIterator(data.train(), Normalization.CIFAR, cfg.batchSize(), cfg.seed(), true);
+        EpochBatches it = pipeline.batches(data.train(), Normalization.CIFAR, cfg.batchSize(), cfg.seed());
 
         EpochHistory history = new EpochHistory(start);
         Supplier<TrainState> state = () -> history.state(cfg, settings);
@@ -153,7 +162,7 @@ public final class Trainer {
      * one SGD step per batch, telling the graph's listeners where epochs start and end as DL4J's
      * {@code fit(iterator)} does, and keeping DL4J's epoch counter (which schedules read) right.
      */
-    static void fit(ComputationGraph graph, DataParallel steps, InMemoryIterator batches, long seed,
+    static void fit(ComputationGraph graph, DataParallel steps, EpochBatches batches, long seed,
                     int fromEpoch, int fromBatch, int epochs) {
         for (int epoch = fromEpoch; epoch < epochs; epoch++) {
             graph.getConfiguration().setEpochCount(epoch);
