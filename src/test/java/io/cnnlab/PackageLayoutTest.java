@@ -32,7 +32,7 @@ class PackageLayoutTest {
         MAY_USE.put("backend", new String[] {"helpers"});
         MAY_USE.put("data", new String[] {"util"});
         MAY_USE.put("parallel", new String[] {"backend", "helpers"});
-        MAY_USE.put("inference", new String[] {"backend", "data", "util"});
+        MAY_USE.put("inference", new String[] {"backend", "data", "model", "util"});
         MAY_USE.put("train", new String[] {"backend", "data", "inference", "model", "parallel", "util"});
         MAY_USE.put("experiment", new String[] {"backend", "data", "inference", "model", "parallel", "train", "util"});
         MAY_USE.put("report", new String[] {"experiment", "train", "util"});

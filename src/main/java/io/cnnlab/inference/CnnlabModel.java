@@ -1,5 +1,7 @@
 package io.cnnlab.inference;
 
+import io.cnnlab.data.CifarData;
+import io.cnnlab.model.ParamCount;
 import io.cnnlab.util.Json;
 import io.cnnlab.UserException;
 import io.cnnlab.data.ImageDecoder;
@@ -17,6 +19,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * A trained cnnlab model: the network from {@code model.zip} and what {@code model.json} beside it
@@ -43,12 +46,23 @@ public final class CnnlabModel {
 
     /** Loads {@code model.zip} and its {@code model.json}; anything else is a clear error. */
     public static CnnlabModel load(Path zip) {
+        return load(zip, null);
+    }
+
+    /**
+     * Loads {@code model.zip}; if no {@code model.json} is beside it (a model from another DL4J program) and
+     * {@code assumptions} is not null, assumes what cnnlab's models take (3x32x32 RGB, CIFAR normalisation,
+     * CIFAR-2's or CIFAR-10's classes by the number of outputs), tells {@code assumptions} so in one line,
+     * and checks the network does take such an input.
+     */
+    public static CnnlabModel load(Path zip, Consumer<String> assumptions) {
         Path json = zip.resolveSibling("model.json");
-        if (Files.isRegularFile(zip) && !Files.isRegularFile(json)) {
+        boolean described = Files.isRegularFile(json);
+        if (Files.isRegularFile(zip) && !described && assumptions == null) {
             throw new UserException(zip + " is not a cnnlab model: there is no model.json beside it");
         }
         ModelInfo info = null;
-        if (Files.isRegularFile(json)) {
+        if (described) {
             try {
                 info = Json.MAPPER.readValue(json.toFile(), ModelInfo.class);
             } catch (IOException e) {
@@ -60,11 +74,41 @@ public final class CnnlabModel {
         }
         ComputationGraph graph = ModelFiles.load(zip, false);
         long outputs = graph.getOutputLayer(0).getParam("b").length();
-        if (info == null || outputs != info.classes().size()) {
+        if (info == null) {
+            info = assumed(zip, graph, outputs, assumptions);
+        }
+        if (outputs != info.classes().size()) {
             throw new UserException(zip + " does not match its model.json: " + outputs + " outputs for "
-                    + (info == null ? 0 : info.classes().size()) + " classes");
+                    + info.classes().size() + " classes");
         }
         return new CnnlabModel(graph, info);
+    }
+
+    private static ModelInfo assumed(Path zip, ComputationGraph graph, long outputs, Consumer<String> assumptions) {
+        List<String> classes = outputs == 2 ? CifarData.CIFAR2_CLASSES : outputs == 10 ? CifarData.CIFAR10_CLASSES : null;
+        if (classes == null) {
+            throw new UserException(zip + " has no model.json beside it and " + outputs + " outputs, so its classes are"
+                    + " unknown; write a model.json beside it (its format: README, Export) naming them");
+        }
+        try {
+            graph.outputSingle(Nd4j.zeros(DataType.FLOAT, 1, 3, LabeledImages.SIDE, LabeledImages.SIDE)).close();
+        } catch (RuntimeException e) {
+            throw new UserException(zip + " has no model.json beside it and does not take a 3x32x32 image (" + firstLine(e)
+                    + "); cnnlab evaluates and predicts with CIFAR-shaped models only");
+        }
+        assumptions.accept("cnnlab: no model.json beside " + zip + "; assuming 3x32x32 RGB input normalised with CIFAR's"
+                + " mean and std, and the classes " + String.join(", ", classes) + " (" + outputs + " outputs)");
+        return new ModelInfo(ModelInfo.FORMAT, "unknown", classes, List.of(3, 32, 32), "RGB",
+                Normalization.CIFAR.mean(), Normalization.CIFAR.std(), 0, 0, 0, 0, "unknown",
+                ParamCount.trainable(graph), Double.NaN, Double.NaN, "unknown", "unknown");
+    }
+
+    private static String firstLine(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null) {
+            root = root.getCause();
+        }
+        return String.valueOf(root.getMessage()).lines().findFirst().orElse(root.getClass().getSimpleName());
     }
 
     public ComputationGraph graph() {

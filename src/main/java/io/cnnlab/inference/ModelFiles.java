@@ -9,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Enumeration;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
@@ -23,10 +25,27 @@ import java.util.zip.ZipFile;
  * that entry, so zips holding anything beyond the four known entries are refused before DL4J sees them.
  */
 public final class ModelFiles {
+    /** How Jackson names a class it cannot find: "Could not resolve type id 'x.y.Z' ...", or a ClassNotFoundException. */
+    private static final Pattern TYPE_ID = Pattern.compile("type id '([\\w.$]+)'");
+
     /** The entries ModelSerializer writes for a ComputationGraph, none of them read by Java deserialization. */
     static final Set<String> SAFE_ENTRIES = Set.of("configuration.json", "coefficients.bin", "updaterState.bin", "noParams.marker");
 
     private ModelFiles() {
+    }
+
+    /** The class a failed restore could not find, from the exception chain, or null. */
+    static String missingClass(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ClassNotFoundException c) {
+                return c.getMessage();
+            }
+            Matcher m = TYPE_ID.matcher(String.valueOf(t.getMessage()));
+            if (m.find()) {
+                return m.group(1);
+            }
+        }
+        return null;
     }
 
     /** Restores a ComputationGraph from {@code zip} after checking its entries; clear errors for bad files. */
@@ -55,7 +74,13 @@ public final class ModelFiles {
         try {
             return ModelSerializer.restoreComputationGraph(zip.toFile(), loadUpdater);
         } catch (IOException | RuntimeException e) {
-            throw new UserException("model file " + zip + " is corrupt or not a ComputationGraph (" + e.getMessage() + ")");
+            String missing = missingClass(e);
+            if (missing != null) {
+                throw new UserException("model file " + zip + " names the class " + missing + ", which is not on the class"
+                        + " path; add the jar that holds it (e.g. the program that wrote the model) to the class path");
+            }
+            throw new UserException("model file " + zip + " is corrupt or not a ComputationGraph ("
+                    + String.valueOf(e.getMessage()).lines().findFirst().orElse("") + ")");
         }
     }
 }

@@ -54,8 +54,14 @@ class BadInputTest {
         assertEquals(0, Main.run("train", "--arch", "net", "--epochs", "1", "--data", tree.toString(),
                 "--out", tmp.resolve("model").toString()));
         model = tmp.resolve("model/model.zip");
+        // Zips from other DL4J programs: five outputs and no model.json; a configuration naming a class not on the class path
         Path foreign = Files.createDirectories(tmp.resolve("foreign"));
-        Files.copy(model, foreign.resolve("model.zip"));
+        org.deeplearning4j.util.ModelSerializer.writeModel(new io.cnnlab.model.Net().numClasses(5).init(),
+                foreign.resolve("model.zip").toFile(), false);
+        Path custom = Files.createDirectories(tmp.resolve("custom"));
+        Files.copy(model.resolveSibling("model.json"), custom.resolve("model.json"));
+        TestImages.replaceInZipEntry(model, custom.resolve("model.zip"), "configuration.json",
+                "org.nd4j.linalg.activations.impl.ActivationTanH", "com.example.activations.SwishPlus");
         Path broken = Files.createDirectories(tmp.resolve("broken"));
         Files.copy(model.resolveSibling("model.json"), broken.resolve("model.json"));
         Files.write(broken.resolve("model.zip"), java.util.Arrays.copyOf(Files.readAllBytes(model), 500));
@@ -102,7 +108,8 @@ class BadInputTest {
             Arguments.of("corrupt image", new String[] {"train", "--data", tmp.resolve("corrupt-tree").toString(), out}, "train/bird/0001.png"),
             Arguments.of("training image not 32x32", new String[] {"train", "--data", tmp.resolve("big-tree").toString(), out}, "large.png is 64x48"),
             Arguments.of("unreachable URL", new String[] {"train", "--data", "http://127.0.0.1:" + deadPort + "/cifar.tar.gz", out}, "cannot reach"),
-            Arguments.of("model zip without model.json", new String[] {"predict", "--model", tmp.resolve("foreign/model.zip").toString(), tmp.resolve("photo.jpg").toString()}, "not a cnnlab model"),
+            Arguments.of("DL4J zip, no model.json, 5 outputs", new String[] {"predict", "--model", tmp.resolve("foreign/model.zip").toString(), "src/test/resources/images/bird-0.png"}, "5 outputs, so its classes are unknown"),
+            Arguments.of("zip naming a class not on the class path", new String[] {"evaluate", "--model", tmp.resolve("custom/model.zip").toString(), data}, "com.example.activations.SwishPlus, which is not on the class path"),
             Arguments.of("corrupt model zip", new String[] {"evaluate", "--model", tmp.resolve("broken/model.zip").toString(), data}, "corrupt"),
             Arguments.of("predict on a non-image", new String[] {"predict", "--model", model.toString(), tmp.resolve("photo.jpg").toString()}, "cannot decode image"),
             Arguments.of("unknown option", new String[] {"train", "--epoch", "3"}, "Unknown options: '--epoch'"),

@@ -109,4 +109,26 @@ public final class TestImages {
                 "airplane\nautomobile\nbird\ncat\ndeer\ndog\nfrog\nhorse\nship\ntruck\n\n");
         return dir;
     }
+
+    /** Copies the zip {@code from} to {@code to}, with {@code target} replaced by {@code replacement} in entry {@code entry}. */
+    public static Path replaceInZipEntry(Path from, Path to, String entry, String target, String replacement) throws IOException {
+        try (java.util.zip.ZipFile in = new java.util.zip.ZipFile(from.toFile());
+             java.util.zip.ZipOutputStream out = new java.util.zip.ZipOutputStream(java.nio.file.Files.newOutputStream(to))) {
+            for (var e = in.entries(); e.hasMoreElements(); ) {
+                java.util.zip.ZipEntry z = e.nextElement();
+                byte[] bytes = in.getInputStream(z).readAllBytes();
+                if (z.getName().equals(entry)) {
+                    String text = new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
+                    if (!text.contains(target)) {
+                        throw new IllegalArgumentException(entry + " does not contain " + target);
+                    }
+                    bytes = text.replace(target, replacement).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                }
+                out.putNextEntry(new java.util.zip.ZipEntry(z.getName()));
+                out.write(bytes);
+                out.closeEntry();
+            }
+        }
+        return to;
+    }
 }
