@@ -4,7 +4,7 @@ import io.cnnlab.helpers.WithoutHelpers;
 import io.cnnlab.data.InMemoryIterator;
 import io.cnnlab.data.Normalization;
 import io.cnnlab.model.Net;
-import io.cnnlab.model.NotebookModel;
+import io.cnnlab.model.ArchitectureBuilder;
 import io.cnnlab.model.TorchDefaultInit;
 import io.cnnlab.testing.Cli;
 import io.cnnlab.testing.RealData;
@@ -97,7 +97,7 @@ class PortableModelTest {
         assertTrue(configuration(zip).contains(TorchDefaultInit.class.getName()));
         INDArray x = Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 2, 3, 32, 32);
         assertBitwiseEquals(old.outputSingle(x), ModelFiles.load(zip, false).outputSingle(x), "reloaded");
-        assertTrue(NotebookModel.withDl4jInit(new Net().graphBuilder().build()).toJson().contains("UniformDistribution"));
+        assertTrue(ArchitectureBuilder.withDl4jInit(new Net().graphBuilder().build()).toJson().contains("UniformDistribution"));
     }
 
     private static String configuration(Path zip) throws Exception {

@@ -34,7 +34,7 @@ public final class Backend {
             System.setProperty(HELPERS_DISABLE_PROPERTY, "false");
         }
         // JavaCPP's default physical-memory guard reads /proc/self/statm at every native allocation:
-        // a fifth of a training step's wall time here (profiled). Read once, at JavaCPP's class loading.
+        // a large share of a small net's step. Read once, at JavaCPP's class loading.
         if (System.getProperty(MAX_PHYSICAL_BYTES_PROPERTY) == null) {
             System.setProperty(MAX_PHYSICAL_BYTES_PROPERTY, "0");
         }

@@ -1,5 +1,6 @@
 package io.cnnlab.cli;
 
+import io.cnnlab.UserException;
 import io.cnnlab.util.Json;
 import io.cnnlab.backend.Backend;
 import io.cnnlab.data.DataSources;
@@ -28,8 +29,8 @@ public final class BenchCommand implements Callable<Integer> {
     RunOptions options = new RunOptions();
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON.")
     Path json;
-    // The JIT keeps compiling DL4J's Java side for several epochs: a small net's epochs get faster for ~6
-    // epochs (2.6 s down to 1.3-2.0 s for net here), so steady-state figures need more than the default.
+    // The JIT keeps compiling DL4J's Java side for several epochs, so a small net's epochs keep getting
+    // faster for about six (docs/performance.md): steady-state figures need more than the default.
     @Option(names = "--warmup-epochs", paramLabel = "N", description = "Untimed epochs before the timed ones; "
             + "default 1 (the JIT is still compiling after it: use ~6 for steady state).")
     int warmupEpochs = 1;
@@ -42,10 +43,10 @@ public final class BenchCommand implements Callable<Integer> {
         int batchSize = options.batchSize != null ? options.batchSize : 64;
         long seed = options.seed != null ? options.seed : 42;
         if (epochs < 1) {
-            throw new io.cnnlab.UserException("epochs must be a positive whole number, got " + epochs);
+            throw new UserException("epochs must be a positive whole number, got " + epochs);
         }
         if (warmupEpochs < 0) {
-            throw new io.cnnlab.UserException("--warmup-epochs must be 0 or more, got " + warmupEpochs);
+            throw new UserException("--warmup-epochs must be 0 or more, got " + warmupEpochs);
         }
         DataSources.Loaded loaded = TrainCommand.load(dataset, DataSources.resolveSpec(options.data));
         System.out.printf("cnnlab bench: %s, %,d train images, batch %d, %s pipeline, backend %s, OMP_NUM_THREADS=%s%n", dataset,

@@ -1,5 +1,8 @@
 package io.cnnlab.cli;
 
+import io.cnnlab.experiment.Profile;
+import io.cnnlab.model.Architectures;
+import io.cnnlab.train.RunFolder;
 import io.cnnlab.backend.Backend;
 import io.cnnlab.data.DataSources;
 import io.cnnlab.report.ComparisonReport;
@@ -13,9 +16,7 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code cnnlab compare}: the notebook's study, every architecture under one budget, with a report. */
@@ -39,38 +40,25 @@ public final class CompareCommand implements Callable<Integer> {
     boolean fresh;
 
     @Override
-    @SuppressWarnings("unchecked")
     public Integer call() {
-        Map<String, Object> s = new HashMap<>(Map.of("archs", List.of(), "dataset", "cifar2", "epochs", 100,
-                "seeds", 3, "seed", 42L, "batchSize", 64));
-        if (profile != null) {
-            s.putAll(Profiles.load(profile, Profiles.COMPARE_KEYS));
-        }
-        s.putAll(options.given());
-        if (archs != null) {
-            s.put("archs", archs);
-        }
-        if (seeds != null) {
-            s.put("seeds", seeds);
-        }
-        List<String> archList = new ArrayList<>((List<String>) s.get("archs"));
+        Profile s = Profile.NOTEBOOK_STUDY.over(profile != null ? Profiles.loadComparison(profile) : Profile.EMPTY)
+                .over(options.given()).over(new Profile(null, archs, null, null, null, null, null, seeds, null, null, null));
+        List<String> archList = new ArrayList<>(s.archs());
         if (archList.isEmpty()) {
-            archList.addAll(io.cnnlab.model.Architectures.names());
+            archList.addAll(Architectures.names());
         }
-        String ds = (String) s.get("dataset");
-        Path dir = (out != null ? out : Path.of((String) s.getOrDefault("out", "runs/compare-" + ds.replace(',', '_'))))
+        String ds = s.dataset();
+        Path dir = (out != null ? out : Path.of(s.out() != null ? s.out() : "runs/compare-" + ds.replace(',', '_')))
                 .toAbsolutePath().normalize();
-        String spec = DataSources.resolveSpec((String) s.get("data"));
+        String spec = DataSources.resolveSpec(s.data());
         // Validates epochs, batch size and learning rate as a training run would.
-        new TrainConfig(archList.get(0), ds, (Integer) s.get("epochs"), (Integer) s.get("batchSize"),
-                s.get("learningRate") != null ? (Double) s.get("learningRate") : 1e-2,
-                (Long) s.get("seed"), spec, dir, true);
-        Comparison.Plan plan = new Comparison.Plan(archList, ds, (Integer) s.get("epochs"), (Integer) s.get("seeds"),
-                (Long) s.get("seed"), (Integer) s.get("batchSize"), (Double) s.get("learningRate"), spec, dir,
-                options.workers(), fresh);
+        new TrainConfig(archList.get(0), ds, s.epochs(), s.batchSize(),
+                s.learningRate() != null ? s.learningRate() : 1e-2, s.seed(), spec, dir, true);
+        Comparison.Plan plan = new Comparison.Plan(archList, ds, s.epochs(), s.seeds(), s.seed(), s.batchSize(),
+                s.learningRate(), spec, dir, options.workers(), fresh);
 
         DataSources.Loaded loaded = TrainCommand.load(ds, spec);
-        io.cnnlab.train.RunFolder.prepare(dir);
+        RunFolder.prepare(dir);
         System.out.printf("cnnlab: comparing %s on %s (%,d train / %,d val images), %d seeds x %d epochs, backend %s%n",
                 String.join(", ", archList), ds, loaded.data().train().size(), loaded.data().test().size(),
                 plan.seeds(), plan.epochs(), Backend.describe());

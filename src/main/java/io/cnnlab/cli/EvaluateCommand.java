@@ -1,5 +1,6 @@
 package io.cnnlab.cli;
 
+import io.cnnlab.UserException;
 import io.cnnlab.util.Json;
 import io.cnnlab.data.CifarData;
 import io.cnnlab.data.DataSources;
@@ -37,7 +38,7 @@ public final class EvaluateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         CnnlabModel m = modelOption.load();
         if (!split.equals("test") && !split.equals("train")) {
-            throw new io.cnnlab.UserException("--split must be test or train, got '" + split + "'");
+            throw new UserException("--split must be test or train, got '" + split + "'");
         }
         DataSources.Loaded loaded = new DataSources(DataSources.defaultHome()).load(DataSources.resolveSpec(data));
         CifarData d = loaded.data().select(m.classes());

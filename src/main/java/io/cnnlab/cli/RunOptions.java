@@ -1,11 +1,11 @@
 package io.cnnlab.cli;
 
+import io.cnnlab.experiment.Profile;
+import io.cnnlab.UserException;
 import io.cnnlab.data.Pipeline;
 
 import picocli.CommandLine.Option;
 
-import java.util.HashMap;
-import java.util.Map;
 
 /**
  * The run settings that train, compare and bench share, as a picocli mixin. Unset options stay null
@@ -39,26 +39,13 @@ final class RunOptions {
     /** --workers as TrainConfig takes it: 0 for automatic. */
     int workers() {
         if (workers != null && workers < 1) {
-            throw new io.cnnlab.UserException("--workers must be a positive whole number, got " + workers);
+            throw new UserException("--workers must be a positive whole number, got " + workers);
         }
         return workers == null ? 0 : workers;
     }
 
-    /** The options given on the command line, under their profile key names. */
-    Map<String, Object> given() {
-        Map<String, Object> m = new HashMap<>();
-        put(m, "dataset", dataset);
-        put(m, "epochs", epochs);
-        put(m, "batchSize", batchSize);
-        put(m, "learningRate", learningRate);
-        put(m, "seed", seed);
-        put(m, "data", data);
-        return m;
-    }
-
-    private static void put(Map<String, Object> m, String key, Object value) {
-        if (value != null) {
-            m.put(key, value);
-        }
+    /** The options given on the command line, as a profile layer. */
+    Profile given() {
+        return new Profile(null, null, dataset, epochs, batchSize, learningRate, seed, null, data, null, null);
     }
 }

@@ -1,5 +1,7 @@
 package io.cnnlab.cli;
 
+import io.cnnlab.experiment.Profile;
+import io.cnnlab.UserException;
 import io.cnnlab.train.RunFolder;
 import io.cnnlab.backend.Backend;
 import io.cnnlab.data.CifarData;
@@ -16,8 +18,6 @@ import picocli.CommandLine.Option;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code cnnlab train}: one architecture, one seed, the notebook's training loop. */
@@ -56,22 +56,13 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--ui-port", defaultValue = "9000", description = "Port of the training UI; default ${DEFAULT-VALUE}.")
     int uiPort;
 
-    /** Merges flags over --profile over the arch's bundled profile over the notebook's defaults. */
-    Map<String, Object> settings() {
-        Map<String, Object> s = new HashMap<>(Map.of("arch", "net", "dataset", "cifar2", "epochs", 100,
-                "batchSize", 64, "learningRate", 1e-2, "seed", 42L));
-        Map<String, Object> fromProfile = profile == null ? Map.of() : Profiles.load(profile);
-        String archName = arch != null ? arch : (String) fromProfile.getOrDefault("arch", "net");
-        Map<String, Object> archProfile = Profiles.bundled(archName);
-        if (archProfile != null) {
-            s.putAll(archProfile);
-        }
-        s.putAll(fromProfile);
-        s.putAll(options.given());
-        if (arch != null) {
-            s.put("arch", arch);
-        }
-        return s;
+    /** Flags over --profile over the arch's bundled profile over the notebook's defaults. */
+    Profile settings() {
+        Profile fromProfile = profile == null ? Profile.EMPTY : Profiles.load(profile);
+        String archName = arch != null ? arch : fromProfile.arch() != null ? fromProfile.arch() : "net";
+        Profile archProfile = Profiles.bundled(archName);
+        return Profile.NOTEBOOK.over(archProfile != null ? archProfile : Profile.EMPTY).over(fromProfile)
+                .over(options.given()).over(new Profile(arch, null, null, null, null, null, null, null, null, null, null));
     }
 
     /** A trainer for this command: checkpoint policy and, with --ui, DL4J's training UI. */
@@ -90,22 +81,20 @@ public final class TrainCommand implements Callable<Integer> {
         if (resume != null) {
             return resume();
         }
-        Map<String, Object> s = settings();
-        String arch = (String) s.get("arch");
-        String dataset = (String) s.get("dataset");
-        Path outDir = out != null ? out : s.containsKey("out") ? Path.of((String) s.get("out"))
+        Profile s = settings();
+        String arch = s.arch();
+        String dataset = s.dataset();
+        Path outDir = out != null ? out : s.out() != null ? Path.of(s.out())
                 : Path.of("runs", arch + "-" + dataset.replace(',', '_') + "-"
                         + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-        String data = (String) s.get("data");
-        TrainConfig cfg = new TrainConfig(arch, dataset, (Integer) s.get("epochs"), (Integer) s.get("batchSize"),
-                (Double) s.get("learningRate"), (Long) s.get("seed"),
-                data == null ? DataSources.resolveSpec(null) : data, outDir.toAbsolutePath().normalize(), !noNanGuard,
-                options.workers());
+        TrainConfig cfg = new TrainConfig(arch, dataset, s.epochs(), s.batchSize(), s.learningRate(), s.seed(),
+                s.data() == null ? DataSources.resolveSpec(null) : s.data(), outDir.toAbsolutePath().normalize(),
+                !noNanGuard, options.workers());
         DataSources.Loaded loaded = load(cfg.dataset(), cfg.data());
         RunFolder.prepare(cfg.out());
         try (RunLock lock = RunLock.acquire(cfg.out())) {
             if (new Checkpoints(cfg.out(), keepCheckpoints).latest().isPresent()) {
-                throw new io.cnnlab.UserException(cfg.out() + " already holds a run with checkpoints; resume it with"
+                throw new UserException(cfg.out() + " already holds a run with checkpoints; resume it with"
                         + " --resume " + cfg.out() + " or choose another --out");
             }
             announce(cfg, loaded);
@@ -118,7 +107,7 @@ public final class TrainCommand implements Callable<Integer> {
     private Integer resume() {
         Path dir = resume.toAbsolutePath().normalize();
         Checkpoints checkpoints = new Checkpoints(dir, keepCheckpoints);
-        Path latest = checkpoints.latest().orElseThrow(() -> new io.cnnlab.UserException("no checkpoint in "
+        Path latest = checkpoints.latest().orElseThrow(() -> new UserException("no checkpoint in "
                 + checkpoints.dir() + "; nothing to resume (start a new run with --out instead)"));
         TrainConfig cfg = Checkpoints.readState(latest).config();
         DataSources.Loaded loaded = load(cfg.dataset(), cfg.data());

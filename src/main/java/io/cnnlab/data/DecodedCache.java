@@ -77,9 +77,9 @@ public final class DecodedCache {
             return Optional.empty();
         }
         // Memory-mapped: the arrays are filled straight from the page cache, one copy, where
-        // RandomAccessFile.readFully went through a native buffer as large as each array. CIFAR-10,
-        // cold JVM: 1.4 s -> 0.7 s; most of the rest is the first touch of the new arrays' pages,
-        // which transparent huge pages (the ./cnnlab script's JVM option) cut to 0.2-0.5 s.
+        // RandomAccessFile.readFully goes through a native buffer as large as each array. Most of the
+        // rest is the first touch of the new arrays' pages, which transparent huge pages (the ./cnnlab
+        // script's JVM option) shorten (docs/performance.md, Memory and loading).
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long length = ch.size();
             if (length < 24 || length > Integer.MAX_VALUE) {

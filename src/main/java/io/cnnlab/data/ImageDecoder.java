@@ -17,12 +17,11 @@ import java.util.Iterator;
 /**
  * Decodes PNG/JPEG bytes into the store's CHW RGB layout.
  *
- * <p>javax.imageio is used rather than DataVec's {@code NativeImageLoader}: it measured faster on
- * CIFAR-sized JPEGs here (CIFAR-10's 60,000 in 2.5 s on 2 threads vs 3.4 s, plus 0.8-2 s of OpenCV
- * start-up), decodes straight from archive bytes, keeps ~660 MB of OpenCV natives out of the build,
- * and gives RGB where OpenCV gives BGR. JPEGs go to the JDK's own reader (native libjpeg), one per
- * thread: with DataVec on the class path, ImageIO would pick TwelveMonkeys' pure-Java reader first,
- * which measured 4x slower on a cold JVM (CIFAR-10: 6.1 s vs 1.4 s of decoding).
+ * <p>javax.imageio is used rather than DataVec's {@code NativeImageLoader}: it is faster on CIFAR-sized
+ * JPEGs and needs no OpenCV start-up, decodes straight from archive bytes, keeps ~660 MB of OpenCV
+ * natives out of the build, and gives RGB where OpenCV gives BGR. JPEGs go to the JDK's own reader
+ * (native libjpeg), one per thread: with DataVec on the class path, ImageIO would pick TwelveMonkeys'
+ * pure-Java reader first, several times slower on a cold JVM.
  */
 public final class ImageDecoder {
     private static final String JDK_JPEG_READER = "com.sun.imageio.plugins.jpeg.JPEGImageReader";

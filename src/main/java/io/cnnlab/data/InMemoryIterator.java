@@ -19,7 +19,8 @@ import java.util.Random;
  *
  * <p>Written by hand rather than from DL4J's INDArray iterators so that the store stays uint8
  * (4x smaller than floats) and each batch is one table look-up pass with no intermediate arrays.
- * DL4J's asynchronous prefetch is declined: on 2 cores it measured slower (facts file).
+ * DL4J's asynchronous prefetch is declined: a batch takes far less time to build than a step, and the
+ * prefetch thread competes with the training threads for the cores.
  */
 public final class InMemoryIterator implements EpochBatches {
     private final LabeledImages images;
@@ -133,7 +134,7 @@ public final class InMemoryIterator implements EpochBatches {
             labels[b * k + images.label(idx)] = 1f;
         }
         cursor += n;
-        // Bulk copies: Nd4j.create(float[], shape) copies element by element (profiled: 60% of this method).
+        // Bulk copies: Nd4j.create(float[], shape) copies element by element.
         DataSet ds = new DataSet(
                 HostFloats.put(features, Nd4j.createUninitialized(DataType.FLOAT, n, 3, LabeledImages.SIDE, LabeledImages.SIDE)),
                 HostFloats.put(labels, Nd4j.createUninitialized(DataType.FLOAT, n, k)));

@@ -37,12 +37,16 @@ public final class Profiles {
      * Loads {@code ref}: a YAML file path, or the name of a bundled profile ({@code net} or
      * {@code profiles/net.yaml}), looked up in ./profiles first, then inside cnnlab.
      */
-    public static Map<String, Object> load(String ref) {
-        return load(ref, KEYS);
+    public static Profile load(String ref) {
+        return Profile.of(load(ref, KEYS));
     }
 
-    /** Loads a profile whose keys must come from {@code keys}. */
-    public static Map<String, Object> load(String ref, Map<String, Class<?>> keys) {
+    /** Loads a comparison profile ({@link #COMPARE_KEYS}), by file path or bundled name as {@link #load(String)}. */
+    public static Profile loadComparison(String ref) {
+        return Profile.of(load(ref, COMPARE_KEYS));
+    }
+
+    private static Map<String, Object> load(String ref, Map<String, Class<?>> keys) {
         Path p = Path.of(ref);
         if (Files.isRegularFile(p)) {
             try (InputStream in = Files.newInputStream(p)) {
@@ -61,13 +65,14 @@ public final class Profiles {
 
     /** The learning rate in an architecture's bundled profile; 0.01 (the notebook's) when it has none. */
     public static double learningRateOf(String arch) {
-        Map<String, Object> profile = bundled(arch);
-        return profile != null && profile.get("learningRate") != null ? (Double) profile.get("learningRate") : 1e-2;
+        Profile profile = bundled(arch);
+        return profile != null && profile.learningRate() != null ? profile.learningRate() : 1e-2;
     }
 
     /** The bundled profile {@code name} (./profiles/NAME.yaml, else the copy inside cnnlab), or null. */
-    public static Map<String, Object> bundled(String name) {
-        return bundled(name, KEYS);
+    public static Profile bundled(String name) {
+        Map<String, Object> m = bundled(name, KEYS);
+        return m == null ? null : Profile.of(m);
     }
 
     static Map<String, Object> bundled(String name, Map<String, Class<?>> keys) {

@@ -22,7 +22,7 @@ import static org.bytedeco.dnnl.global.dnnl.prop_kind.forward_training;
  * DL4J's plain ReLU with its backward pass through oneDNN's eltwise primitive, made once per shape.
  *
  * <p>Why: {@link ActivationReLU#backprop} runs ND4J's {@code relu_bp}, whose M2.1 CPU kernel calls a
- * {@code std::function} per element: 10% of a {@code resdeep} worker's time (profiled). Same result:
+ * {@code std::function} per element, several times slower than one oneDNN pass (docs/performance-log.md). Same result:
  * the gradient passes where the pre-activation is above 0. Used only at run time by
  * {@link Helpers#accelerate}.
  */

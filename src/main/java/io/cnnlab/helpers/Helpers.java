@@ -36,8 +36,8 @@ public final class Helpers {
      * plain ReLU swapped for {@link OneDnnTanH} and {@link FastReLU}; each layer gets a clone of its
      * configuration, so no cnnlab class reaches {@code graph.getConfiguration()} or a saved model;</li>
      * <li>DL4J's {@link CacheMode#DEVICE}: a convolution keeps its forward output for its backward pass,
-     * which otherwise runs the convolution again (profiled: a third of a {@code resdeep} worker's
-     * convolution time). This is DL4J's own setting and is saved with the configuration;</li>
+     * which otherwise runs the convolution again. This is DL4J's own setting and is saved with the
+     * configuration;</li>
      * <li>on the CPU, convolutions through {@link OneDnnConvolutionHelper}: oneDNN primitives made once per
      * shape; those that read the network's input compute no gradient for it, which training never uses;
      * and max pooling's backward pass through {@link OneDnnPoolingHelper}.</li>

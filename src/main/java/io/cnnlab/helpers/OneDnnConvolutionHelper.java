@@ -43,9 +43,7 @@ import static org.bytedeco.dnnl.global.dnnl.prop_kind.forward_training;
  * its primitives made once per input shape, where DL4J's helper goes through libnd4j's {@code conv2d} op,
  * which makes its oneDNN primitives and their reordered buffers anew on every call. The NCHW arrays are
  * reordered to and from oneDNN's blocked layouts in per-thread scratch buffers, kept between calls.
- * In isolation (one thread, 32 images) a {@code resdeep} block's 32→32 convolution took 0.8 ms forward and
- * 1.7 ms backward this way against 1.05 and 1.8–2.1 ms through libnd4j; {@code net}'s first convolution
- * 0.34 against 0.54 ms forward.
+ * Measurements: docs/performance-log.md.
  *
  * <p>A convolution that reads the network's input is made without {@code inputGradient}: its backward
  * pass computes the weight and bias gradients only, which is all training uses there.
@@ -54,10 +52,9 @@ import static org.bytedeco.dnnl.global.dnnl.prop_kind.forward_training;
 final class OneDnnConvolutionHelper extends OneDnnHelper<ConvolutionHelper, OneDnnConvolutionHelper.Plan>
         implements ConvolutionHelper {
     /**
-     * From this many input and output channels oneDNN may choose (Winograd where it applies): for a
-     * {@code resdeep} block's 32→32 3x3 convolution, 32 images, two processes at once on this machine's two
-     * cores, forward and backward took 0.67 and 1.51 ms against 0.83 and 1.70 ms direct; for 16→8 and 32→16
-     * its choice was slower than direct (0.30 vs 0.26 ms, 0.59 vs 0.43 ms forward).
+     * From this many input and output channels oneDNN may choose its algorithm (Winograd where the ISA has
+     * it), which is faster for {@code resdeep}'s 32→32 blocks; below it, for the notebook's 16→8 and 32→16
+     * layers, oneDNN's own choice was slower than direct convolution (docs/performance-log.md).
      */
     private static final int AUTO_MIN_CHANNELS = 32;
 
@@ -156,11 +153,12 @@ final class OneDnnConvolutionHelper extends OneDnnHelper<ConvolutionHelper, OneD
     static final class Plan extends OneDnnPlan {
         final long[] outShape;
         private final primitive fwd;
-        private final Arg fx, fw, fb, fy;
+        // Each primitive's arguments: source, weights, bias, destination and their gradients ("diff").
+        private final Arg fwdSrc, fwdWeights, fwdBias, fwdDst;
         private final primitive bwdData; // null without inputGradient
-        private final Arg dy, dw, dx;
+        private final Arg dataDiffDst, dataWeights, dataDiffSrc;
         private final primitive bwdWeights;
-        private final Arg wx, wdy, wdw, wdb;
+        private final Arg wgtSrc, wgtDiffDst, wgtDiffWeights, wgtDiffBias;
 
         static Plan of(long[] in, long[] w, boolean bias, int[] strides, int[] pad, int[] dilation,
                        ConvolutionMode mode, boolean inputGradient) {
@@ -190,38 +188,38 @@ final class OneDnnConvolutionHelper extends OneDnnHelper<ConvolutionHelper, OneD
             var fpd = own(new convolution_forward.primitive_desc(fd, ENGINE));
             fwd = own(new convolution_forward(fpd));
             kernels.add(fpd.impl_info_str().getString());
-            fx = new Arg(xUser, own(fpd.src_desc()), true, 0);
-            fw = new Arg(wUser, own(fpd.weights_desc()), true, 1);
-            fb = bias ? new Arg(bUser, own(fpd.bias_desc()), true, 2) : null;
-            fy = new Arg(yUser, own(fpd.dst_desc()), false, 3);
-            args(fwd, withBias(Map.of(DNNL_ARG_SRC, fx, DNNL_ARG_WEIGHTS, fw, DNNL_ARG_DST, fy), DNNL_ARG_BIAS, fb));
+            fwdSrc = new Arg(xUser, own(fpd.src_desc()), true, 0);
+            fwdWeights = new Arg(wUser, own(fpd.weights_desc()), true, 1);
+            fwdBias = bias ? new Arg(bUser, own(fpd.bias_desc()), true, 2) : null;
+            fwdDst = new Arg(yUser, own(fpd.dst_desc()), false, 3);
+            args(fwd, withBias(Map.of(DNNL_ARG_SRC, fwdSrc, DNNL_ARG_WEIGHTS, fwdWeights, DNNL_ARG_DST, fwdDst), DNNL_ARG_BIAS, fwdBias));
 
             if (inputGradient) {
                 var dd = own(new convolution_backward_data.desc(alg, xAny, wAny, yAny, st, dil, padL, padR));
                 var dpd = own(new convolution_backward_data.primitive_desc(dd, ENGINE, fpd));
                 bwdData = own(new convolution_backward_data(dpd));
                 kernels.add(dpd.impl_info_str().getString());
-                dy = new Arg(yUser, own(dpd.diff_dst_desc()), true, 0);
-                dw = new Arg(wUser, own(dpd.weights_desc()), true, 1);
-                dx = new Arg(xUser, own(dpd.diff_src_desc()), false, 2);
-                args(bwdData, Map.of(DNNL_ARG_DIFF_DST, dy, DNNL_ARG_WEIGHTS, dw, DNNL_ARG_DIFF_SRC, dx));
+                dataDiffDst = new Arg(yUser, own(dpd.diff_dst_desc()), true, 0);
+                dataWeights = new Arg(wUser, own(dpd.weights_desc()), true, 1);
+                dataDiffSrc = new Arg(xUser, own(dpd.diff_src_desc()), false, 2);
+                args(bwdData, Map.of(DNNL_ARG_DIFF_DST, dataDiffDst, DNNL_ARG_WEIGHTS, dataWeights, DNNL_ARG_DIFF_SRC, dataDiffSrc));
             } else {
                 bwdData = null;
-                dy = dw = dx = null;
+                dataDiffDst = dataWeights = dataDiffSrc = null;
             }
             var wd = own(new convolution_backward_weights.desc(alg, xAny, wAny, bAny, yAny, st, dil, padL,
                     padR));
             var wpd = own(new convolution_backward_weights.primitive_desc(wd, ENGINE, fpd));
             bwdWeights = own(new convolution_backward_weights(wpd));
             kernels.add(wpd.impl_info_str().getString());
-            wx = new Arg(xUser, own(wpd.src_desc()), true, 3);
-            memory.desc wdyDesc = own(wpd.diff_dst_desc());
-            // The same layout for both backward primitives (the usual case): one reorder of dy serves both.
-            wdy = dy != null && own(dy.inner.get_desc()).equals(wdyDesc) ? dy : new Arg(yUser, wdyDesc, true, 4);
-            wdw = new Arg(wUser, own(wpd.diff_weights_desc()), false, 5);
-            wdb = bias ? new Arg(bUser, own(wpd.diff_bias_desc()), false, 6) : null;
-            args(bwdWeights, withBias(Map.of(DNNL_ARG_SRC, wx, DNNL_ARG_DIFF_DST, wdy, DNNL_ARG_DIFF_WEIGHTS, wdw),
-                    DNNL_ARG_DIFF_BIAS, wdb));
+            wgtSrc = new Arg(xUser, own(wpd.src_desc()), true, 3);
+            memory.desc wgtDiffDstDesc = own(wpd.diff_dst_desc());
+            // The same layout for both backward primitives (the usual case): one reorder of dataDiffDst serves both.
+            wgtDiffDst = dataDiffDst != null && own(dataDiffDst.inner.get_desc()).equals(wgtDiffDstDesc) ? dataDiffDst : new Arg(yUser, wgtDiffDstDesc, true, 4);
+            wgtDiffWeights = new Arg(wUser, own(wpd.diff_weights_desc()), false, 5);
+            wgtDiffBias = bias ? new Arg(bUser, own(wpd.diff_bias_desc()), false, 6) : null;
+            args(bwdWeights, withBias(Map.of(DNNL_ARG_SRC, wgtSrc, DNNL_ARG_DIFF_DST, wgtDiffDst, DNNL_ARG_DIFF_WEIGHTS, wgtDiffWeights),
+                    DNNL_ARG_DIFF_BIAS, wgtDiffBias));
         }
 
         private static Map<Integer, Arg> withBias(Map<Integer, Arg> args, int key, Arg bias) {
@@ -235,38 +233,38 @@ final class OneDnnConvolutionHelper extends OneDnnHelper<ConvolutionHelper, OneD
 
         void forward(INDArray x, INDArray w, INDArray b, INDArray y) {
             Scratch s = scratch();
-            fx.in(x, s);
-            fw.in(w, s);
-            if (fb != null) {
-                fb.in(b, s);
+            fwdSrc.in(x, s);
+            fwdWeights.in(w, s);
+            if (fwdBias != null) {
+                fwdBias.in(b, s);
             }
-            fy.bind(y, s);
+            fwdDst.bind(y, s);
             execute(fwd);
-            fy.out();
+            fwdDst.out();
             stream._wait();
         }
 
         void backward(INDArray x, INDArray w, INDArray dyArr, INDArray dxArr, INDArray dwArr, INDArray dbArr) {
             Scratch s = scratch();
             if (bwdData != null) {
-                dy.in(dyArr, s);
-                dw.in(w, s);
-                dx.bind(dxArr, s);
+                dataDiffDst.in(dyArr, s);
+                dataWeights.in(w, s);
+                dataDiffSrc.bind(dxArr, s);
                 execute(bwdData);
-                dx.out();
+                dataDiffSrc.out();
             }
-            wx.in(x, s);
-            if (wdy != dy) {
-                wdy.in(dyArr, s);
+            wgtSrc.in(x, s);
+            if (wgtDiffDst != dataDiffDst) {
+                wgtDiffDst.in(dyArr, s);
             }
-            wdw.bind(dwArr, s);
-            if (wdb != null) {
-                wdb.bind(dbArr, s);
+            wgtDiffWeights.bind(dwArr, s);
+            if (wgtDiffBias != null) {
+                wgtDiffBias.bind(dbArr, s);
             }
             execute(bwdWeights);
-            wdw.out();
-            if (wdb != null) {
-                wdb.out();
+            wgtDiffWeights.out();
+            if (wgtDiffBias != null) {
+                wgtDiffBias.out();
             }
             stream._wait();
         }

@@ -30,9 +30,8 @@ import java.util.concurrent.Phaser;
  * makes it across processes. Outside a split step (evaluation, or a thread that is not a worker)
  * each call goes to the helper DL4J chose (oneDNN) or to DL4J's built-in code.
  *
- * <p>The per-channel arithmetic runs as Java loops over host copies ({@link HostFloats}): with ND4J's
- * reductions and broadcast ops it was 30% of a {@code resdeep} worker's time and a {@code resdeep}
- * epoch took 21.5 s instead of 13.8–15.7 s (interleaved runs).
+ * <p>The per-channel arithmetic runs as Java loops over host copies ({@link HostFloats}), because ND4J
+ * M2.1's CPU reductions and broadcast ops call a function object per element (docs/performance-log.md).
  *
  * <p>{@link Group#install} puts it into the layers through {@link LayerHelpers}.
  */

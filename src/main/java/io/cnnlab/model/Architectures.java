@@ -11,8 +11,8 @@ import java.util.function.Supplier;
 public final class Architectures {
 
     /** One registered architecture: its CLI name, the notebook class it reproduces, a one-line design. */
-    public record Entry(String name, String notebookClass, String design, Supplier<NotebookModel<?>> builder) {
-        public NotebookModel<?> create() {
+    public record Entry(String name, String notebookClass, String design, Supplier<ArchitectureBuilder<?>> builder) {
+        public ArchitectureBuilder<?> create() {
             return builder.get();
         }
     }
@@ -35,7 +35,7 @@ public final class Architectures {
     private Architectures() {
     }
 
-    private static void register(String name, String notebookClass, String design, Supplier<NotebookModel<?>> b) {
+    private static void register(String name, String notebookClass, String design, Supplier<ArchitectureBuilder<?>> b) {
         ENTRIES.put(name, new Entry(name, notebookClass, design, b));
     }
 

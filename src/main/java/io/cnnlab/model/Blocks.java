@@ -43,11 +43,11 @@ public final class Blocks {
 
     /**
      * The trunk that Net, NetWidth, NetWidthProject and NetWidthEmbed share:
-     * {@code pool(tanh(conv1(x)))} with nCh1 channels, then {@code pool(tanh(conv2(.)))} with nCh1/2.
+     * {@code pool(tanh(first(x)))} with {@code width} channels, then {@code pool(tanh(second(.)))} with width/2.
      */
-    public static String tanhTrunk(GraphBuilder g, String input, int nCh1) {
-        String x = convPool(g, "conv1", input, nCh1, Activation.TANH);
-        return convPool(g, "conv2", x, nCh1 / 2, Activation.TANH);
+    public static String tanhTrunk(GraphBuilder g, String first, String second, String input, int width) {
+        String x = convPool(g, first, input, width, Activation.TANH);
+        return convPool(g, second, x, width / 2, Activation.TANH);
     }
 
     /**
@@ -104,14 +104,15 @@ public final class Blocks {
     }
 
     /**
-     * The classifier head every notebook net shares: {@code fc2(act(fc1(flatten(x))))} with 32 hidden
+     * The classifier head every notebook net shares: {@code output(act(hidden(flatten(x))))} with 32 hidden
      * units, softmax + cross-entropy (PyTorch's CrossEntropyLoss on logits). DL4J inserts the
      * flatten (C,H,W order, like {@code view}) from the input type.
      */
-    public static String head(GraphBuilder g, String input, int hidden, Activation act, int numClasses) {
-        g.addLayer("fc1", new DenseLayer.Builder().nOut(hidden).activation(act).build(), input);
-        g.addLayer("output", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
-                .nOut(numClasses).activation(Activation.SOFTMAX).build(), "fc1");
-        return "output";
+    public static String head(GraphBuilder g, String hiddenName, String outputName, String input, int hidden,
+                              Activation act, int numClasses) {
+        g.addLayer(hiddenName, new DenseLayer.Builder().nOut(hidden).activation(act).build(), input);
+        g.addLayer(outputName, new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                .nOut(numClasses).activation(Activation.SOFTMAX).build(), hiddenName);
+        return outputName;
     }
 }

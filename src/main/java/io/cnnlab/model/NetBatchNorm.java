@@ -11,17 +11,17 @@ import org.nd4j.linalg.activations.Activation;
  * their biases (38,482 parameters); and its {@code forward} called {@code self.conv1(out)} before
  * {@code out} existed, so the class never ran.
  */
-public class NetBatchNorm extends NotebookModel<NetBatchNorm> {
+public class NetBatchNorm extends ArchitectureBuilder<NetBatchNorm> {
     public NetBatchNorm() {
         super(32);
     }
 
     @Override
     protected String addLayers(GraphBuilder g) {
-        String x = Blocks.convBnAct(g, "conv1", INPUT, nCh1, 3, null, 1.0, Activation.TANH);
+        String x = Blocks.convBnAct(g, "conv1", INPUT, baseWidth, 3, null, 1.0, Activation.TANH);
         x = Blocks.maxPool(g, "conv1_pool", x);
-        x = Blocks.convBnAct(g, "conv2", x, nCh1 / 2, 3, null, 1.0, Activation.TANH);
+        x = Blocks.convBnAct(g, "conv2", x, baseWidth / 2, 3, null, 1.0, Activation.TANH);
         x = Blocks.maxPool(g, "conv2_pool", x);
-        return Blocks.head(g, x, 32, Activation.TANH, numClasses);
+        return Blocks.head(g, "fc1", "output", x, 32, Activation.TANH, numClasses);
     }
 }

@@ -7,7 +7,7 @@ import org.nd4j.linalg.activations.Activation;
  * The notebook's {@code NetDropout(n_ch1=32)}: {@link NetWidth} with {@code nn.Dropout2d(p=0.4)}
  * after each convolution block. Dropout is active in training only. 38,386 trainable parameters.
  */
-public class NetDropout extends NotebookModel<NetDropout> {
+public class NetDropout extends ArchitectureBuilder<NetDropout> {
     private double dropProbability = 0.4;
 
     public NetDropout() {
@@ -34,10 +34,10 @@ public class NetDropout extends NotebookModel<NetDropout> {
 
     @Override
     protected String addLayers(GraphBuilder g) {
-        String x = Blocks.convPool(g, "conv1", INPUT, nCh1, Activation.TANH);
+        String x = Blocks.convPool(g, "conv1", INPUT, baseWidth, Activation.TANH);
         x = Blocks.channelDropout(g, "conv1_dropout", x, dropProbability);
-        x = Blocks.convPool(g, "conv2", x, nCh1 / 2, Activation.TANH);
+        x = Blocks.convPool(g, "conv2", x, baseWidth / 2, Activation.TANH);
         x = Blocks.channelDropout(g, "conv2_dropout", x, dropProbability);
-        return Blocks.head(g, x, 32, Activation.TANH, numClasses);
+        return Blocks.head(g, "fc1", "output", x, 32, Activation.TANH, numClasses);
     }
 }

@@ -4,15 +4,15 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
 import org.nd4j.linalg.activations.Activation;
 
 /**
- * The notebook's {@code NetResDeep(n_ch1=32, n_blocks=10)}: conv 3→nCh1 relu + max-pool, nBlocks
- * {@link Blocks#resBlock ResBlocks}, max-pool, fc (8·8·nCh1)→32 relu → classes. 159,330 trainable
+ * The notebook's {@code NetResDeep(n_ch1=32, n_blocks=10)}: conv 3→baseWidth relu + max-pool, nBlocks
+ * {@link Blocks#resBlock ResBlocks}, max-pool, fc (8·8·baseWidth)→32 relu → classes. 159,330 trainable
  * parameters with the defaults.
  *
  * <p>Notebook bug fixed: {@code nn.Sequential(*(n_blocks * [ResBlock(n_ch1)]))} repeats ONE block
  * object, so its ten "blocks" shared one set of weights (75,810 parameters). Here every block has
  * its own weights.
  */
-public class NetResDeep extends NotebookModel<NetResDeep> {
+public class NetResDeep extends ArchitectureBuilder<NetResDeep> {
     protected int nBlocks = 10;
 
     public NetResDeep() {
@@ -37,16 +37,16 @@ public class NetResDeep extends NotebookModel<NetResDeep> {
 
     @Override
     protected String addLayers(GraphBuilder g) {
-        String x = Blocks.convPool(g, "conv1", INPUT, nCh1, Activation.RELU);
+        String x = Blocks.convPool(g, "conv1", INPUT, baseWidth, Activation.RELU);
         for (int i = 1; i <= nBlocks; i++) {
             x = block(g, "res" + i, x);
         }
         x = Blocks.maxPool(g, "res_pool", x);
-        return Blocks.head(g, x, 32, Activation.RELU, numClasses);
+        return Blocks.head(g, "fc1", "output", x, 32, Activation.RELU, numClasses);
     }
 
     /** One residual block; {@link NetResBottleneck} swaps in its bottleneck design. */
     protected String block(GraphBuilder g, String name, String input) {
-        return Blocks.resBlock(g, name, input, nCh1);
+        return Blocks.resBlock(g, name, input, baseWidth);
     }
 }

@@ -10,7 +10,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * schemes has that bound (LECUN_UNIFORM is ±3/sqrt(fan_in), VAR_SCALING_UNIFORM_FAN_IN ±sqrt(3/fan_in)).
  * DL4J computes fan_in as PyTorch does: nIn * kH * kW for convolutions, nIn for dense layers.
  *
- * <p>Builders use it before layer sizes are known; {@link NotebookModel#withDl4jInit} turns it into DL4J's
+ * <p>Builders use it before layer sizes are known; {@link ArchitectureBuilder#withDl4jInit} turns it into DL4J's
  * own per-layer uniform distribution in built configurations, so saved models do not name it. It stays
  * so that model zips saved by earlier cnnlab versions, which do, still load in cnnlab.
  */

@@ -54,7 +54,7 @@ public final class DataParallel implements AutoCloseable {
         }
         this.main = graph;
         // The notebook nets' dense layers are gemms of at most ~1M multiply-adds: OpenBLAS's worker
-        // threads gain nothing there and spin (sched_yield) on the other core (profiled: 17% of a step).
+        // threads gain nothing there and spin (sched_yield) on the other core.
         // OpenBLAS's thread count is process-wide: close() gives the host program its own back.
         this.blasThreadsBefore = Nd4j.factory().blas().getMaxThreads();
         Nd4j.factory().blas().setMaxThreads(1);
@@ -168,7 +168,7 @@ public final class DataParallel implements AutoCloseable {
      * {@code g} as a gradient whose flattened array is the updater's own view, {@code flat}. DL4J's
      * {@code DefaultGradient.gradient()} returns a new reshape on each call, so the updater never
      * recognises its view and takes its path for external gradients, which makes two array views per
-     * parameter per step (profiled: ~3% of a resdeep step, while the workers wait). Same arithmetic.
+     * parameter per step, on the serial path while the workers wait. Same arithmetic.
      */
     private static Gradient asUpdaterView(Gradient g, INDArray flat) {
         return new DefaultGradient(flat) {

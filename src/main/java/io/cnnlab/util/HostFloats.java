@@ -12,9 +12,10 @@ import java.util.Arrays;
  * Copies between float32 INDArrays in host memory and Java arrays, with per-thread scratch arrays, the
  * float arrays that per-step code keeps between steps.
  *
- * <p>Why: for per-channel work (batch norm's sums and scaling) ND4J M2.1 runs kernels that call a {@code std::function} per element (profiled:
- * {@code parallel_for} lambdas, {@code reduceExec21}, {@code applyPairwiseLambda}). A bulk copy into a
- * Java array, a loop the JIT vectorises, and a bulk copy back is several times faster.
+ * <p>Why: for per-channel work (batch norm's sums and scaling) ND4J M2.1 runs kernels that call a
+ * {@code std::function} per element ({@code parallel_for} lambdas, {@code reduceExec21},
+ * {@code applyPairwiseLambda}). A bulk copy into a Java array, a loop the JIT vectorises, and a bulk
+ * copy back is several times faster.
  */
 public final class HostFloats {
     private static final int SLOTS = 2;

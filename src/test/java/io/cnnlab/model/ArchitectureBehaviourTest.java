@@ -127,7 +127,7 @@ class ArchitectureBehaviourTest {
     @Test
     void buildRejectsImpossibleSettings() {
         assertThrows(IllegalArgumentException.class, () -> new Net().numClasses(1).conf());
-        assertThrows(IllegalArgumentException.class, () -> new NetWidthEmbed().nCh1(30).conf());
+        assertThrows(IllegalArgumentException.class, () -> new NetWidthEmbed().baseWidth(30).conf());
         assertThrows(IllegalArgumentException.class, () -> new NetResDeep().nBlocks(0).conf());
         assertThrows(IllegalArgumentException.class, () -> new NetDropout().dropProbability(1.0).conf());
     }

@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * DL4J's numerical gradient check, in double precision, on every architecture's graph shape with tiny
- * sizes (8x8 inputs, nCh1 = 4, 2 residual blocks): convolutions, pooling, batch norm, channel dropout
+ * sizes (8x8 inputs, baseWidth = 4, 2 residual blocks): convolutions, pooling, batch norm, channel dropout
  * (masks fixed by re-seeding before each pass), the residual and bottleneck add vertices, and the head.
  * Every parameter is checked: in M2.1 the ComputationGraph overload ignores subset/maxPerParam.
  */
@@ -44,7 +44,7 @@ class GradientCheckTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("archs")
     void backpropMatchesNumericalGradients(String arch) {
-        NotebookModel<?> model = Architectures.get(arch).create().nCh1(4).numClasses(3).inputSize(8)
+        ArchitectureBuilder<?> model = Architectures.get(arch).create().baseWidth(4).numClasses(3).inputSize(8)
                 .dataType(DataType.DOUBLE).updater(new NoOp()).seed(7);
         if (model instanceof NetResDeep deep) {
             deep.nBlocks(2);

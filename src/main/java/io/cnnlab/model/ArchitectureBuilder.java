@@ -32,21 +32,21 @@ import java.util.Random;
  *
  * @param <T> the concrete model, so that setters chain
  */
-public abstract class NotebookModel<T extends NotebookModel<T>> {
+public abstract class ArchitectureBuilder<T extends ArchitectureBuilder<T>> {
     public static final String INPUT = "input";
     public static final int HEIGHT = 32;
     public static final int WIDTH = 32;
     public static final int CHANNELS = 3;
 
     protected int numClasses = 2;
-    protected int nCh1;
+    protected int baseWidth;
     protected long seed = 42;
     protected IUpdater updater = new Sgd(1e-2);
     protected DataType dataType = DataType.FLOAT;
     protected int inputSize = HEIGHT;
 
-    protected NotebookModel(int defaultNCh1) {
-        this.nCh1 = defaultNCh1;
+    protected ArchitectureBuilder(int defaultBaseWidth) {
+        this.baseWidth = defaultBaseWidth;
     }
 
     @SuppressWarnings("unchecked")
@@ -55,8 +55,8 @@ public abstract class NotebookModel<T extends NotebookModel<T>> {
     }
 
     /** Width of the first convolution (the notebook's {@code n_ch1}); later layers derive theirs from it. */
-    public T nCh1(int nCh1) {
-        this.nCh1 = nCh1;
+    public T baseWidth(int baseWidth) {
+        this.baseWidth = baseWidth;
         return self();
     }
 
@@ -91,8 +91,8 @@ public abstract class NotebookModel<T extends NotebookModel<T>> {
         return self();
     }
 
-    public int nCh1() {
-        return nCh1;
+    public int baseWidth() {
+        return baseWidth;
     }
 
     public int numClasses() {
@@ -108,9 +108,9 @@ public abstract class NotebookModel<T extends NotebookModel<T>> {
     }
 
     protected void requireDivisible(int d) {
-        if (nCh1 % d != 0) {
-            throw new IllegalArgumentException(getClass().getSimpleName() + ": nCh1 must be divisible by " + d
-                    + " (its later layers use nCh1/" + d + " channels), got " + nCh1);
+        if (baseWidth % d != 0) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ": baseWidth must be divisible by " + d
+                    + " (its later layers use baseWidth/" + d + " channels), got " + baseWidth);
         }
     }
 
@@ -118,8 +118,8 @@ public abstract class NotebookModel<T extends NotebookModel<T>> {
         if (numClasses < 2) {
             throw new IllegalArgumentException("numClasses must be at least 2, got " + numClasses);
         }
-        if (nCh1 < 1) {
-            throw new IllegalArgumentException("nCh1 must be positive, got " + nCh1);
+        if (baseWidth < 1) {
+            throw new IllegalArgumentException("baseWidth must be positive, got " + baseWidth);
         }
         if (inputSize < 8 || inputSize % 8 != 0) {
             throw new IllegalArgumentException("inputSize must be a positive multiple of 8, got " + inputSize);
