@@ -53,25 +53,13 @@ public final class DataVecBatches implements EpochBatches {
         return iterator.next(num);
     }
 
-    @Override
-    public int inputColumns() {
-        return iterator.inputColumns();
-    }
 
     @Override
     public int totalOutcomes() {
         return iterator.totalOutcomes();
     }
 
-    @Override
-    public boolean resetSupported() {
-        return true;
-    }
 
-    @Override
-    public boolean asyncSupported() {
-        return false;
-    }
 
     @Override
     public void reset() {

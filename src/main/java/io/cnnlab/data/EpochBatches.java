@@ -15,4 +15,25 @@ public interface EpochBatches extends DataSetIterator {
     void skipBatches(int n);
 
     int batchesPerEpoch();
+
+    /** The number of values in one image, 3 x 32 x 32. */
+    @Override
+    default int inputColumns() {
+        return LabeledImages.IMAGE_BYTES;
+    }
+
+    /** Every epoch's order is set by {@link #setEpoch}; a reset moves on as each implementation says. */
+    @Override
+    default boolean resetSupported() {
+        return true;
+    }
+
+    /**
+     * No prefetching thread: a batch takes far less time to build than a training step, and the thread
+     * would compete with the training threads for the cores.
+     */
+    @Override
+    default boolean asyncSupported() {
+        return false;
+    }
 }

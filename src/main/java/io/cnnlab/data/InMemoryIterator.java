@@ -152,20 +152,8 @@ public final class InMemoryIterator implements EpochBatches {
         }
     }
 
-    @Override
-    public boolean resetSupported() {
-        return true;
-    }
 
-    @Override
-    public boolean asyncSupported() {
-        return false;
-    }
 
-    @Override
-    public int inputColumns() {
-        return LabeledImages.IMAGE_BYTES;
-    }
 
     @Override
     public int totalOutcomes() {

@@ -144,8 +144,8 @@ public final class Comparison {
         try {
             return Json.MAPPER.readValue(metricsFile.toFile(), RunMetrics.class);
         } catch (IOException e) {
-            throw new UserException(metricsFile + " is unreadable (" + e.getMessage().lines().findFirst().orElse("")
-                    + "); delete that run's folder to train it again");
+            throw new UserException(metricsFile + " is unreadable or was written by an older cnnlab (" + e.getMessage()
+                    .lines().findFirst().orElse("") + "); run compare with --fresh to train that run again");
         }
     }
 }

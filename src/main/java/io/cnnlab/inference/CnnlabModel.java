@@ -37,7 +37,7 @@ public final class CnnlabModel {
     private CnnlabModel(ComputationGraph graph, ModelInfo info) {
         this.graph = graph;
         this.info = info;
-        this.normalization = new Normalization(info.normalizationMean(), info.normalizationStd());
+        this.normalization = new Normalization(info.input().normalizationMean(), info.input().normalizationStd());
     }
 
     /** One class and its probability. */
@@ -64,12 +64,9 @@ public final class CnnlabModel {
         ModelInfo info = null;
         if (described) {
             try {
-                info = Json.MAPPER.readValue(json.toFile(), ModelInfo.class);
+                info = ModelInfo.read(Json.MAPPER.readTree(json.toFile()), json.toString());
             } catch (IOException e) {
                 throw new UserException(json + " is not a cnnlab model description (" + e.getMessage().lines().findFirst().orElse("") + ")");
-            }
-            if (!ModelInfo.FORMAT.equals(info.format())) {
-                throw new UserException(json + " has format '" + info.format() + "', expected '" + ModelInfo.FORMAT + "'");
             }
         }
         ComputationGraph graph = ModelFiles.load(zip, false);
@@ -98,9 +95,9 @@ public final class CnnlabModel {
         }
         assumptions.accept("cnnlab: no model.json beside " + zip + "; assuming 3x32x32 RGB input normalised with CIFAR's"
                 + " mean and std, and the classes " + String.join(", ", classes) + " (" + outputs + " outputs)");
-        return new ModelInfo(ModelInfo.FORMAT, "unknown", classes, List.of(3, 32, 32), "RGB",
-                Normalization.CIFAR.mean(), Normalization.CIFAR.std(), 0, 0, 0, 0, "unknown",
-                ParamCount.trainable(graph), Double.NaN, Double.NaN, "unknown", "unknown");
+        return new ModelInfo(ModelInfo.FORMAT, "unknown", classes, ModelInfo.Input.CIFAR,
+                new ModelInfo.Training(0, 0, 0, 0, "unknown", ParamCount.trainable(graph), Double.NaN, Double.NaN),
+                "unknown", "unknown");
     }
 
     private static String firstLine(Throwable e) {

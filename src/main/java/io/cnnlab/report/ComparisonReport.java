@@ -173,7 +173,7 @@ public final class ComparisonReport {
         Map<String, Object> machine = RuntimeInfo.machine();
         StringBuilder machineRows = new StringBuilder();
         machine.forEach((k, v) -> machineRows.append("<tr><td>").append(esc(k)).append("</td><td>").append(esc(v)).append("</td></tr>"));
-        String backend = runs.isEmpty() ? "" : runs.get(0).backend();
+        String backend = runs.isEmpty() ? "" : runs.get(0).environment().backend();
         return """
                 <!DOCTYPE html>
                 <html lang="en"><head><meta charset="utf-8">

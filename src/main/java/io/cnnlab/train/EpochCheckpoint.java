@@ -4,6 +4,7 @@ import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 
+import java.nio.file.Path;
 import java.util.function.Supplier;
 
 /**
@@ -23,6 +24,11 @@ public final class EpochCheckpoint extends BaseTrainingListener {
 
     @Override
     public void onEpochEnd(Model model) {
-        checkpoints.save((ComputationGraph) model, state.get());
+        save(model);
+    }
+
+    /** Writes a checkpoint of {@code model} at the state it is in now; returns its folder. */
+    public Path save(Model model) {
+        return checkpoints.save((ComputationGraph) model, state.get());
     }
 }

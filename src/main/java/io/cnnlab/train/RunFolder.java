@@ -1,7 +1,6 @@
 package io.cnnlab.train;
 
 import io.cnnlab.UserException;
-import io.cnnlab.data.Normalization;
 import io.cnnlab.inference.ModelInfo;
 import io.cnnlab.util.AtomicFiles;
 import io.cnnlab.util.Json;
@@ -10,7 +9,6 @@ import org.deeplearning4j.util.ModelSerializer;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 
 /**
  * A run's folder: {@code model.zip} (with updater state), {@code model.json}, {@code metrics.json} and
@@ -38,10 +36,10 @@ public record RunFolder(Path dir) {
     /** Writes the trained model and its description, then the metrics: a run with metrics.json is complete. */
     public void save(ComputationGraph graph, RunMetrics m) {
         AtomicFiles.write(dir.resolve("model.zip"), tmp -> ModelSerializer.writeModel(graph, tmp.toFile(), true));
-        ModelInfo info = new ModelInfo(ModelInfo.FORMAT, m.arch(), m.classes(), List.of(3, 32, 32), "RGB",
-                Normalization.CIFAR.mean(), Normalization.CIFAR.std(), m.seed(), m.epochs(), m.batchSize(),
-                m.learningRate(), "SGD", m.trainableParams(), m.trainAccuracy(), m.valAccuracy(),
-                m.dl4jVersion(), m.cnnlabVersion());
+        ModelInfo info = new ModelInfo(ModelInfo.FORMAT, m.arch(), m.classes(), ModelInfo.Input.CIFAR,
+                new ModelInfo.Training(m.seed(), m.epochs(), m.batchSize(), m.learningRate(), m.settings().optimizer(),
+                        m.trainableParams(), m.trainAccuracy(), m.valAccuracy()),
+                m.environment().dl4jVersion(), m.environment().cnnlabVersion());
         AtomicFiles.write(dir.resolve("model.json"), tmp -> Json.MAPPER.writeValue(tmp.toFile(), info));
         AtomicFiles.write(dir.resolve("metrics.json"), tmp -> Json.MAPPER.writeValue(tmp.toFile(), m));
     }

@@ -129,10 +129,11 @@ public final class Trainer {
             listeners.add(new NanGuard(() -> divergenceAdvice(checkpoints)).startingAtBatch(start.batchesDone()));
         }
         listeners.add(new NotebookLog(log, history, cfg.epochs()));
-        if (checkpoints != null) {
-            listeners.add(new EpochCheckpoint(checkpoints, state));
+        EpochCheckpoint checkpoint = checkpoints == null ? null : new EpochCheckpoint(checkpoints, state);
+        if (checkpoint != null) {
+            listeners.add(checkpoint);
         }
-        listeners.add(new StopOnSignal(checkpoints, state));
+        listeners.add(new StopOnSignal(checkpoint));
         StopSignal.install();
         try (ProgressListener progress = new ProgressListener(history, it.batchesPerEpoch(), start.epochsDone(),
                 cfg.epochs()).startingAtBatch(start.batchesDone())) {
@@ -147,10 +148,10 @@ public final class Trainer {
         log.printf("Accuracy train: %.2f%n", trainAcc);
         log.printf("Accuracy val: %.2f%n", valAcc);
 
-        RunMetrics metrics = new RunMetrics(cfg.arch(), cfg.dataset(), data.train().classNames(), cfg.epochs(),
-                cfg.batchSize(), cfg.learningRate(), cfg.seed(), ParamCount.trainable(graph), history.trainLoss(),
-                history.epochSeconds(), trainAcc, valAcc, Backend.describe(), RuntimeInfo.dl4jVersion(),
-                RuntimeInfo.cnnlabVersion(), dataSource, loadSeconds, RuntimeInfo.peakRssBytes(), cfg.workers(), settings);
+        RunMetrics metrics = new RunMetrics(settings, ParamCount.trainable(graph),
+                new RunMetrics.Curves(history.trainLoss(), history.epochSeconds()), trainAcc, valAcc,
+                new RunMetrics.Environment(Backend.describe(), RuntimeInfo.dl4jVersion(), RuntimeInfo.cnnlabVersion(),
+                        dataSource, loadSeconds, RuntimeInfo.peakRssBytes()));
         if (folder != null) {
             folder.save(graph, metrics);
         }

@@ -23,6 +23,7 @@ import java.nio.file.Path;
 
 import static io.cnnlab.testing.Exact.assertBitwiseEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -73,13 +74,14 @@ class NetEndToEndTest {
     @Test
     void writesMetricsAndAModelThatReloadsToIdenticalOutputs() throws Exception {
         JsonNode m = Json.MAPPER.readTree(out.resolve("metrics.json").toFile());
-        for (String key : new String[] {"arch", "dataset", "epochs", "batchSize", "learningRate", "seed",
-            "trainableParams", "trainLoss", "epochSeconds", "trainAccuracy", "valAccuracy", "backend", "dl4jVersion"}) {
-            assertTrue(m.has(key), "metrics.json lacks " + key);
+        for (String key : new String[] {"/settings/arch", "/settings/dataset", "/settings/epochs", "/settings/batchSize",
+            "/settings/learningRate", "/settings/seed", "/trainableParams", "/curves/trainLoss", "/curves/epochSeconds",
+            "/trainAccuracy", "/valAccuracy", "/environment/backend", "/environment/dl4jVersion"}) {
+            assertFalse(m.at(key).isMissingNode(), "metrics.json lacks " + key);
         }
         assertEquals(18_090, m.get("trainableParams").asLong());
-        assertEquals(5, m.get("epochSeconds").size());
-        assertEquals("1.0.0-M2.1", m.get("dl4jVersion").asText());
+        assertEquals(5, m.at("/curves/epochSeconds").size());
+        assertEquals("1.0.0-M2.1", m.at("/environment/dl4jVersion").asText());
         assertEquals(result.metrics().valAccuracy(), m.get("valAccuracy").asDouble());
 
         ComputationGraph reloaded = ModelSerializer.restoreComputationGraph(out.resolve("model.zip").toFile(), true);
