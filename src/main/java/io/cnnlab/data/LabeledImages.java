@@ -35,6 +35,21 @@ public record LabeledImages(byte[] pixels, byte[] labels, List<String> className
         return pixels[i * IMAGE_BYTES + c * PLANE + y * SIDE + x] & 0xFF;
     }
 
+    /** Images 0, n, 2n, ...: a fixed sample, stratified as the store's order is. */
+    public LabeledImages everyNth(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("n must be positive, got " + n);
+        }
+        int m = (size() + n - 1) / n;
+        byte[] px = new byte[m * IMAGE_BYTES];
+        byte[] lb = new byte[m];
+        for (int j = 0; j < m; j++) {
+            System.arraycopy(pixels, j * n * IMAGE_BYTES, px, j * IMAGE_BYTES, IMAGE_BYTES);
+            lb[j] = labels[j * n];
+        }
+        return new LabeledImages(px, lb, classNames);
+    }
+
     /** Number of images per class, indexed by label. */
     public int[] classCounts() {
         int[] counts = new int[numClasses()];

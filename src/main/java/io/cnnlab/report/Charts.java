@@ -10,6 +10,7 @@ import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.internal.chartpart.Chart;
 import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.lines.SeriesLines;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 import java.awt.Color;
@@ -61,6 +62,40 @@ public final class Charts {
             s.setMarker(loss.length <= 30 ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
         });
         return c;
+    }
+
+    /**
+     * Accuracy after each epoch, mean over seeds: validation (solid) and the training sample (dashed) per
+     * architecture, so the gap that opens between them (overfitting) shows.
+     */
+    public static XYChart learningCurves(Map<String, double[]> valByArch, Map<String, double[]> trainByArch) {
+        XYChart c = new XYChartBuilder().width(WIDTH).height(HEIGHT)
+                .title("Accuracy per epoch (mean over seeds): validation solid, training sample dashed")
+                .xAxisTitle("epoch").yAxisTitle("accuracy").build();
+        style(c.getStyler()).setMarkerSize(5);
+        c.getStyler().setYAxisDecimalPattern("0.00");
+        valByArch.forEach((arch, val) -> {
+            double[] x = epochs(val.length);
+            XYSeries v = c.addSeries(arch + " val", x, val);
+            v.setMarker(val.length <= 30 ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
+            double[] train = trainByArch.get(arch);
+            if (train != null && train.length > 0) {
+                XYSeries t = c.addSeries(arch + " train", epochs(train.length), train);
+                t.setLineColor(v.getLineColor());
+                t.setMarkerColor(v.getLineColor());
+                t.setLineStyle(SeriesLines.DASH_DASH);
+                t.setMarker(train.length <= 30 ? SeriesMarkers.DIAMOND : SeriesMarkers.NONE);
+            }
+        });
+        return c;
+    }
+
+    private static double[] epochs(int n) {
+        double[] x = new double[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = i + 1;
+        }
+        return x;
     }
 
     /** Train and validation accuracy per architecture, mean bars with ±sd error bars. */

@@ -25,12 +25,14 @@ public final class ComparisonReport {
     /** The notebook's own result for its baseline {@code Net} after 100 epochs. */
     public static final double NOTEBOOK_NET_TRAIN = 0.94;
     public static final double NOTEBOOK_NET_VAL = 0.88;
-    public static final List<String> CHARTS = List.of("loss.png", "accuracy.png", "accuracy-vs-params.png", "seconds-per-epoch.png");
+    public static final List<String> CHARTS = List.of("loss.png", "curves.png", "accuracy.png", "accuracy-vs-params.png",
+            "seconds-per-epoch.png");
 
     /** Mean and sample standard deviation over seeds of one architecture's runs. */
     public record Summary(String arch, int runs, long trainableParams, double trainAccuracyMean, double trainAccuracySd,
                           double valAccuracyMean, double valAccuracySd, double secondsPerEpochMean,
-                          double secondsPerEpochSd, double[] meanTrainLoss) {
+                          double secondsPerEpochSd, double[] meanTrainLoss, double[] meanValAccuracy,
+                          double[] meanTrainSampleAccuracy, int bestEpoch) {
     }
 
     private ComparisonReport() {
@@ -46,17 +48,26 @@ public final class ComparisonReport {
             double[] train = rs.stream().mapToDouble(RunMetrics::trainAccuracy).toArray();
             double[] val = rs.stream().mapToDouble(RunMetrics::valAccuracy).toArray();
             double[] secs = rs.stream().mapToDouble(ComparisonReport::secondsPerEpoch).toArray();
-            int epochs = rs.stream().mapToInt(r -> r.trainLoss().size()).min().orElse(0);
-            double[] loss = new double[epochs];
-            for (RunMetrics r : rs) {
-                for (int e = 0; e < epochs; e++) {
-                    loss[e] += r.trainLoss().get(e) / rs.size();
-                }
-            }
+            double[] loss = meanCurve(rs, r -> r.curves().trainLoss());
+            double[] valCurve = meanCurve(rs, r -> r.curves().valAccuracy());
+            int best = RunMetrics.Curves.of(List.of(), List.of(), java.util.Arrays.stream(valCurve).boxed().toList(),
+                    List.of(), List.of()).bestEpoch();
             out.add(new Summary(arch, rs.size(), rs.get(0).trainableParams(), mean(train), sd(train), mean(val), sd(val),
-                    mean(secs), sd(secs), loss));
+                    mean(secs), sd(secs), loss, valCurve, meanCurve(rs, r -> r.curves().trainSampleAccuracy()), best));
         }
         return out;
+    }
+
+    /** The mean over runs of a per-epoch curve, as long as the shortest run's (runs of older cnnlabs: none). */
+    private static double[] meanCurve(List<RunMetrics> rs, java.util.function.Function<RunMetrics, List<Double>> curve) {
+        int epochs = rs.stream().mapToInt(r -> curve.apply(r) == null ? 0 : curve.apply(r).size()).min().orElse(0);
+        double[] m = new double[epochs];
+        for (RunMetrics r : rs) {
+            for (int e = 0; e < epochs; e++) {
+                m[e] += curve.apply(r).get(e) / rs.size();
+            }
+        }
+        return m;
     }
 
     public static double secondsPerEpoch(RunMetrics r) {
@@ -98,12 +109,19 @@ public final class ComparisonReport {
         Map<String, double[]> losses = new LinkedHashMap<>();
         summary.forEach(s -> losses.put(s.arch(), s.meanTrainLoss()));
         Map<String, byte[]> charts = new LinkedHashMap<>();
+        Map<String, double[]> valCurves = new LinkedHashMap<>();
+        Map<String, double[]> trainCurves = new LinkedHashMap<>();
+        summary.forEach(s -> {
+            valCurves.put(s.arch(), s.meanValAccuracy());
+            trainCurves.put(s.arch(), s.meanTrainSampleAccuracy());
+        });
         charts.put(CHARTS.get(0), Charts.png(Charts.lossCurves(losses)));
-        charts.put(CHARTS.get(1), Charts.png(Charts.accuracyBars(archs, col(summary, Summary::trainAccuracyMean),
+        charts.put(CHARTS.get(1), Charts.png(Charts.learningCurves(valCurves, trainCurves)));
+        charts.put(CHARTS.get(2), Charts.png(Charts.accuracyBars(archs, col(summary, Summary::trainAccuracyMean),
                 col(summary, Summary::trainAccuracySd), col(summary, Summary::valAccuracyMean), col(summary, Summary::valAccuracySd))));
-        charts.put(CHARTS.get(2), Charts.png(Charts.accuracyVsParams(archs, col(summary, s -> s.trainableParams()),
+        charts.put(CHARTS.get(3), Charts.png(Charts.accuracyVsParams(archs, col(summary, s -> s.trainableParams()),
                 col(summary, Summary::valAccuracyMean))));
-        charts.put(CHARTS.get(3), Charts.png(Charts.secondsPerEpoch(archs, col(summary, Summary::secondsPerEpochMean),
+        charts.put(CHARTS.get(4), Charts.png(Charts.secondsPerEpoch(archs, col(summary, Summary::secondsPerEpochMean),
                 col(summary, Summary::secondsPerEpochSd))));
         charts.forEach((name, png) -> AtomicFiles.write(dir.resolve(name), tmp -> Files.write(tmp, png)));
         AtomicFiles.writeString(dir.resolve("report.html"), html(plan, runs, summary, charts));
@@ -156,10 +174,10 @@ public final class ComparisonReport {
         for (Summary s : summary) {
             rows.append(String.format(Locale.ROOT,
                     "<tr%s><td>%s</td><td class=n>%,d</td><td class=n>%.3f ± %.3f</td><td class=n>%.3f ± %.3f</td>"
-                            + "<td class=n>%.2f ± %.2f</td><td class=n>%d</td></tr>%n",
+                            + "<td class=n>%.2f ± %.2f</td><td class=n>%d</td><td class=n>%s</td></tr>%n",
                     s.valAccuracyMean() == bestVal ? " class=best" : "", esc(s.arch()), s.trainableParams(),
                     s.trainAccuracyMean(), s.trainAccuracySd(), s.valAccuracyMean(), s.valAccuracySd(),
-                    s.secondsPerEpochMean(), s.secondsPerEpochSd(), s.runs()));
+                    s.secondsPerEpochMean(), s.secondsPerEpochSd(), s.runs(), s.bestEpoch() == 0 ? "" : s.bestEpoch()));
         }
         StringBuilder images = new StringBuilder();
         charts.forEach((name, png) -> images.append("<figure><img alt=\"").append(esc(name)).append("\" src=\"data:image/png;base64,")
@@ -189,7 +207,7 @@ public final class ComparisonReport {
                 <h1>CNN design study on %s</h1>
                 <p class=sub>%d architectures × %d seeds, %d epochs each, SGD, batch %d. Best validation accuracy highlighted.</p>
                 <h2>Results</h2>
-                <table><tr><th>architecture</th><th>trainable params</th><th>train accuracy</th><th>validation accuracy</th><th>s / epoch</th><th>runs</th></tr>
+                <table><tr><th>architecture</th><th>trainable params</th><th>train accuracy</th><th>validation accuracy</th><th>s / epoch</th><th>runs</th><th>best epoch (mean validation accuracy)</th></tr>
                 %s</table>
                 <h2>Notebook reference</h2>
                 %s

@@ -15,6 +15,9 @@ import java.util.List;
 public final class EpochHistory extends BaseTrainingListener {
     private final List<Double> trainLoss;
     private final List<Double> epochSeconds;
+    private final List<Double> valAccuracy;
+    private final List<Double> valLoss;
+    private final List<Double> trainSampleAccuracy;
     private double lossSum;
     private int batches;
     private double secondsBefore;
@@ -24,6 +27,9 @@ public final class EpochHistory extends BaseTrainingListener {
     public EpochHistory(TrainState state) {
         this.trainLoss = new ArrayList<>(state.trainLoss());
         this.epochSeconds = new ArrayList<>(state.epochSeconds());
+        this.valAccuracy = new ArrayList<>(state.valAccuracy());
+        this.valLoss = new ArrayList<>(state.valLoss());
+        this.trainSampleAccuracy = new ArrayList<>(state.trainSampleAccuracy());
         this.lossSum = state.lossSum();
         this.batches = state.batchesDone();
         this.secondsBefore = state.secondsInEpoch();
@@ -64,6 +70,19 @@ public final class EpochHistory extends BaseTrainingListener {
         return List.copyOf(epochSeconds);
     }
 
+    /** Records the evaluation after the epoch just finished ({@link EpochEvaluation} calls this). */
+    public void recordEvaluation(double valAcc, double valMeanLoss, double trainSampleAcc) {
+        valAccuracy.add(valAcc);
+        valLoss.add(valMeanLoss);
+        trainSampleAccuracy.add(trainSampleAcc);
+    }
+
+    /** The curves so far, as {@code metrics.json} records them. */
+    public RunMetrics.Curves curves() {
+        return RunMetrics.Curves.of(trainLoss(), epochSeconds(), List.copyOf(valAccuracy), List.copyOf(valLoss),
+                List.copyOf(trainSampleAccuracy));
+    }
+
     /** Mean loss of the batches done so far in the current epoch (NaN before the first). */
     public double runningLoss() {
         return batches == 0 ? Double.NaN : lossSum / batches;
@@ -72,7 +91,8 @@ public final class EpochHistory extends BaseTrainingListener {
     /** Where the run stands now, for a checkpoint: after {@link #onEpochEnd}, at the start of the next epoch. */
     public TrainState state(TrainConfig config, RunSettings settings) {
         return new TrainState(config, trainLoss.size(), batches, lossSum, trainLoss(), epochSeconds(),
-                batches == 0 ? 0.0 : secondsInEpoch(), settings);
+                batches == 0 ? 0.0 : secondsInEpoch(), settings, List.copyOf(valAccuracy), List.copyOf(valLoss),
+                List.copyOf(trainSampleAccuracy));
     }
 
     private double secondsInEpoch() {

@@ -10,8 +10,26 @@ import java.util.List;
 public record RunMetrics(RunSettings settings, long trainableParams, Curves curves, double trainAccuracy,
                          double valAccuracy, Environment environment) {
 
-    /** Per-epoch values, one entry per finished epoch. */
-    public record Curves(List<Double> trainLoss, List<Double> epochSeconds) {
+    /**
+     * Per-epoch values, one entry per finished epoch: mean training loss, wall seconds (training only),
+     * and after each epoch the validation accuracy and mean cross-entropy and the accuracy on a fixed
+     * sample of the training images ({@link EpochEvaluation}); {@code bestEpoch} (1-based) is the epoch
+     * of the highest validation accuracy, 0 without evaluations.
+     */
+    public record Curves(List<Double> trainLoss, List<Double> epochSeconds, List<Double> valAccuracy,
+                         List<Double> valLoss, List<Double> trainSampleAccuracy, int bestEpoch) {
+
+        /** The curves, with {@code bestEpoch} found from {@code valAccuracy} (the first of equal bests). */
+        public static Curves of(List<Double> trainLoss, List<Double> epochSeconds, List<Double> valAccuracy,
+                                List<Double> valLoss, List<Double> trainSampleAccuracy) {
+            int best = 0;
+            for (int e = 0; e < valAccuracy.size(); e++) {
+                if (best == 0 || valAccuracy.get(e) > valAccuracy.get(best - 1)) {
+                    best = e + 1;
+                }
+            }
+            return new Curves(trainLoss, epochSeconds, valAccuracy, valLoss, trainSampleAccuracy, best);
+        }
     }
 
     /** Where the run ran and how its data came in. */

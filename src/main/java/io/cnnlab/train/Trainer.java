@@ -98,8 +98,7 @@ public final class Trainer {
         RunSettings.requireSame(runDir, s.settings() == null ? null : s.settings().withEpochs(c.epochs()),
                 RunSettings.of(c, data), "resume it with the data and cnnlab version it was made with, or start a new"
                         + " run with another --out");
-        s = new TrainState(c, s.epochsDone(), s.batchesDone(), s.lossSum(), s.trainLoss(), s.epochSeconds(),
-                s.secondsInEpoch(), RunSettings.of(c, data));
+        s = s.with(c, RunSettings.of(c, data));
         log.printf("cnnlab: resuming from %s (epoch %d, batch %d)%n", ckpt, s.epochsDone() + 1, s.batchesDone());
         return run(ModelFiles.load(ckpt.resolve("model.zip"), true), s, data, dataSource, dataLoadSeconds);
     }
@@ -128,6 +127,7 @@ public final class Trainer {
         if (cfg.nanGuard()) {
             listeners.add(new NanGuard(() -> divergenceAdvice(checkpoints)).startingAtBatch(start.batchesDone()));
         }
+        listeners.add(new EpochEvaluation(history, data.train(), data.test(), Normalization.CIFAR, cfg.batchSize()));
         listeners.add(new NotebookLog(log, history, cfg.epochs()));
         EpochCheckpoint checkpoint = checkpoints == null ? null : new EpochCheckpoint(checkpoints, state);
         if (checkpoint != null) {
@@ -149,7 +149,7 @@ public final class Trainer {
         log.printf("Accuracy val: %.2f%n", valAcc);
 
         RunMetrics metrics = new RunMetrics(settings, ParamCount.trainable(graph),
-                new RunMetrics.Curves(history.trainLoss(), history.epochSeconds()), trainAcc, valAcc,
+                history.curves(), trainAcc, valAcc,
                 new RunMetrics.Environment(Backend.describe(), RuntimeInfo.dl4jVersion(), RuntimeInfo.cnnlabVersion(),
                         dataSource, loadSeconds, RuntimeInfo.peakRssBytes()));
         if (folder != null) {

@@ -30,7 +30,7 @@ class CheckpointsTest {
                 ? "tmp/" : p.getFileName().toString()));
         try {
             TrainConfig cfg = new TrainConfig("net", "cifar2", 2, 64, 0.01, 42, "data", tmp, true, 1);
-            assertEquals(target, checkpoints.save(graph, new TrainState(cfg, 1, 0, 0, List.of(0.5), List.of(1.0), 0, null)));
+            assertEquals(target, checkpoints.save(graph, new TrainState(cfg, 1, 0, 0, List.of(0.5), List.of(1.0), 0, null, null, null, null)));
         } finally {
             AtomicFiles.syncObserver = null;
         }

@@ -83,6 +83,18 @@ class NetEndToEndTest {
         assertEquals(5, m.at("/curves/epochSeconds").size());
         assertEquals("1.0.0-M2.1", m.at("/environment/dl4jVersion").asText());
         assertEquals(result.metrics().valAccuracy(), m.get("valAccuracy").asDouble());
+        // Evaluated after every epoch: the last evaluation is the final validation accuracy, and the best epoch is named
+        JsonNode val = m.at("/curves/valAccuracy");
+        assertEquals(5, val.size());
+        assertEquals(5, m.at("/curves/valLoss").size());
+        assertEquals(5, m.at("/curves/trainSampleAccuracy").size());
+        assertEquals(result.metrics().valAccuracy(), val.get(4).asDouble(), "the same images, the same network");
+        int best = m.at("/curves/bestEpoch").asInt();
+        for (JsonNode v : val) {
+            assertTrue(v.asDouble() <= val.get(best - 1).asDouble(), "epoch " + best + " has the best validation accuracy");
+        }
+        assertTrue(m.at("/curves/valLoss").get(4).asDouble() < m.at("/curves/valLoss").get(0).asDouble(),
+                "validation loss falls over 5 epochs");
 
         ComputationGraph reloaded = ModelSerializer.restoreComputationGraph(out.resolve("model.zip").toFile(), true);
         INDArray x = InMemoryIterator.inOrder(RealData.cifar2().test(), Normalization.CIFAR, 200).next().getFeatures();

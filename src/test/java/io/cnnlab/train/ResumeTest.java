@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -105,10 +106,15 @@ class ResumeTest {
     }
 
     private static void assertSameRun(JsonNode resumed) {
-        assertEquals(reference.get("trainLoss"), resumed.get("trainLoss"), "per-epoch training loss");
+        for (String curve : new String[] {"trainLoss", "valAccuracy", "valLoss", "trainSampleAccuracy", "bestEpoch"}) {
+            JsonNode expected = reference.at("/curves/" + curve);
+            assertFalse(expected.isMissingNode(), curve + " is recorded");
+            assertEquals(expected, resumed.at("/curves/" + curve), "per-epoch " + curve);
+        }
+        assertEquals(4, reference.at("/curves/valAccuracy").size(), "an evaluation after every epoch");
         assertEquals(reference.get("trainAccuracy").asDouble(), resumed.get("trainAccuracy").asDouble());
         assertEquals(reference.get("valAccuracy").asDouble(), resumed.get("valAccuracy").asDouble());
-        assertEquals(4, resumed.get("epochSeconds").size());
+        assertEquals(4, resumed.at("/curves/epochSeconds").size());
     }
 
     @Test
