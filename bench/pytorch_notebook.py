@@ -10,7 +10,7 @@ NetBatchNormalization; ten independent ResBlocks rather than one shared ten time
     python3 bench/pytorch_notebook.py --data ../shared/data/cifar10-jpeg.tar.gz --archs net,batchnorm --epochs 2
 
 Needs Debian's python3-torch, python3-pil and python3-numpy. Prints, per architecture, the median seconds
-per epoch after one warm-up epoch, with the notebook's settings: CIFAR-2, batch 64, SGD with the learning
+per epoch after --warmup warm-up epochs (default 1), with the notebook's settings: CIFAR-2, batch 64, SGD with the learning
 rates of cnnlab's profiles, 2 threads.
 """
 import argparse
@@ -142,12 +142,12 @@ ARCHS = {
 }
 
 
-def epoch_seconds(model, lr, loader, epochs):
-    """The notebook's training_loop, timed per epoch."""
+def epoch_seconds(model, lr, loader, epochs, warmup=1):
+    """The notebook's training_loop, timed per epoch; the first `warmup` epochs are not returned."""
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
     loss_fn = nn.CrossEntropyLoss()
     times = []
-    for _ in range(epochs + 1):
+    for _ in range(warmup + epochs):
         t0 = time.perf_counter()
         for imgs, labels in loader:
             outputs = model(imgs)
@@ -157,7 +157,7 @@ def epoch_seconds(model, lr, loader, epochs):
             optimizer.step()
             loss.item()
         times.append(time.perf_counter() - t0)
-    return times[1:]
+    return times[warmup:]
 
 
 def main():
@@ -165,6 +165,7 @@ def main():
     p.add_argument("--data", required=True)
     p.add_argument("--archs", default="net")
     p.add_argument("--epochs", type=int, default=2)
+    p.add_argument("--warmup", type=int, default=1)
     p.add_argument("--threads", type=int, default=2)
     a = p.parse_args()
     torch.set_num_threads(a.threads)
@@ -174,8 +175,11 @@ def main():
     print(f"pytorch {torch.__version__}, {a.threads} threads; CIFAR-2 decoded in {time.perf_counter() - t0:.2f} s")
     loader = torch.utils.data.DataLoader(cifar2, batch_size=64, shuffle=True)
     for name in a.archs.split(","):
+        if name not in ARCHS:
+            print(f"{name:<11} (not in this script)")
+            continue
         factory, lr = ARCHS[name]
-        times = epoch_seconds(factory(), lr, loader, a.epochs)
+        times = epoch_seconds(factory(), lr, loader, a.epochs, a.warmup)
         print(f"{name:<11} {statistics.median(times):8.2f} s/epoch  (epochs: {', '.join(f'{t:.2f}' for t in times)})")
 
 

@@ -34,6 +34,13 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--warmup-epochs", paramLabel = "N", description = "Untimed epochs before the timed ones; "
             + "default 1 (the JIT is still compiling after it: use ~6 for steady state).")
     int warmupEpochs = 1;
+    @Option(names = "--peer", paramLabel = "SCRIPT", description = "Also time this PyTorch script on the same "
+            + "architectures, epochs and data first (bench/pytorch_notebook.py: the notebook's own code), with glibc's "
+            + "keep-memory malloc settings, and print both with their ratio.")
+    Path peer;
+    @Option(names = "--peer-python", paramLabel = "PYTHON", description = "The Python with torch that runs --peer; "
+            + "default ${DEFAULT-VALUE}.")
+    String peerPython = "/usr/bin/python3";
 
     @Override
     public Integer call() {
@@ -48,15 +55,29 @@ public final class BenchCommand implements Callable<Integer> {
         if (warmupEpochs < 0) {
             throw new UserException("--warmup-epochs must be 0 or more, got " + warmupEpochs);
         }
-        DataSources.Loaded loaded = TrainCommand.load(dataset, DataSources.resolveSpec(options.data));
+        String spec = DataSources.resolveSpec(options.data);
+        Map<String, Double> peerSeconds = peer == null ? Map.of()
+                : PeerBench.run(peerPython, peer, spec, archs, warmupEpochs, epochs, System.out);
+        DataSources.Loaded loaded = TrainCommand.load(dataset, spec);
         System.out.printf("cnnlab bench: %s, %,d train images, batch %d, %s pipeline, backend %s, OMP_NUM_THREADS=%s%n", dataset,
                 loaded.data().train().size(), batchSize, options.pipeline.name().toLowerCase(java.util.Locale.ROOT),
                 Backend.describe(), RuntimeInfo.machine().get("OMP_NUM_THREADS"));
         System.out.printf("data load: %.2f s (%s)%n", loaded.seconds(), loaded.fromCache() ? "cached" : "decoded");
         List<Benchmark.Result> results = Benchmark.runAll(archs, dataset, loaded.data(), warmupEpochs, epochs,
                 batchSize, options.learningRate, seed, options.workers(), options.pipeline, System.out);
+        if (peer != null) {
+            System.out.printf("%n%-11s %10s %10s %7s   (s / epoch; ratio: cnnlab / PyTorch, below 1 is faster)%n",
+                    "arch", "cnnlab", "PyTorch", "ratio");
+            for (Benchmark.Result r : results) {
+                Double p = peerSeconds.get(r.arch());
+                System.out.printf("%-11s %10.2f %10s %7s%n", r.arch(), r.medianEpochSeconds(),
+                        p == null ? "-" : String.format("%.2f", p),
+                        p == null ? "-" : String.format("%.2f", r.medianEpochSeconds() / p));
+            }
+        }
         if (json != null) {
             Map<String, Object> doc = new LinkedHashMap<>();
+            doc.put("peerSecondsPerEpoch", peerSeconds);
             doc.put("machine", RuntimeInfo.machine());
             doc.put("dataLoadSeconds", loaded.seconds());
             doc.put("dataFromCache", loaded.fromCache());

@@ -40,7 +40,9 @@ public final class Helpers {
      * configuration;</li>
      * <li>on the CPU, convolutions through {@link OneDnnConvolutionHelper}: oneDNN primitives made once per
      * shape; those that read the network's input compute no gradient for it, which training never uses;
-     * and max pooling's backward pass through {@link OneDnnPoolingHelper}.</li>
+     * and max pooling, forward and backward, through {@link OneDnnPoolingHelper} in a layout with a JIT
+     * kernel (the pooling layers are replaced by {@link OneDnnSubsamplingLayer}, which asks its helper for
+     * the forward pass too).</li>
      * </ul>
      * {@code cpu}: whether ND4J runs on the CPU backend (the oneDNN helpers and FastReLU are CPU-only).
      * Idempotent; returns {@code graph}.
@@ -65,7 +67,7 @@ public final class Helpers {
             }
         }
         List<String> inputs = graph.getConfiguration().getNetworkInputs();
-        for (Layer layer : graph.getLayers()) {
+        for (Layer layer : graph.getLayers().clone()) { // pooling layers are replaced in the graph's array
             String name = layer.conf().getLayer().getLayerName();
             if (layer.getClass() == ConvolutionLayer.class && cpu
                     && CONVOLUTION_HELPERS.get(layer) instanceof MKLDNNConvHelper dl4j) {
@@ -76,7 +78,7 @@ public final class Helpers {
             }
             if (layer.getClass() == SubsamplingLayer.class && cpu
                     && POOLING_HELPERS.get(layer) instanceof MKLDNNSubsamplingHelper dl4j) {
-                POOLING_HELPERS.set(layer, new OneDnnPoolingHelper(dl4j));
+                OneDnnSubsamplingLayer.replace(graph, (SubsamplingLayer) layer, new OneDnnPoolingHelper(dl4j));
             }
         }
         graph.getConfiguration().setCacheMode(CacheMode.DEVICE);

@@ -29,11 +29,17 @@ import static org.bytedeco.dnnl.global.dnnl.algorithm.pooling_max;
 import static org.bytedeco.dnnl.global.dnnl.prop_kind.forward_training;
 
 /**
- * The backward pass of max pooling (DL4J's forward pass does not go through a helper) through oneDNN with
- * primitives made once per input shape (see {@link OneDnnPlan}). oneDNN's max-pooling backward pass needs
- * the forward pass's workspace (where each maximum was), so each call runs the forward pass into scratch
- * buffers first, as libnd4j's {@code maxpool2d_bp} does. Average pooling, dilation, NHWC and other data
- * types go to DL4J's helper.
+ * Max pooling through oneDNN with primitives made once per input shape (see {@link OneDnnPlan}): the
+ * backward pass through DL4J's helper interface, the forward pass through {@link OneDnnSubsamplingLayer}
+ * (DL4J's layer does not ask its helper for the forward pass). oneDNN's max-pooling backward pass needs
+ * the forward pass's workspace (where each maximum was), so each backward call runs the forward pass
+ * into scratch buffers first, as libnd4j's {@code maxpool2d_bp} does.
+ *
+ * <p>The layout: oneDNN has JIT pooling kernels for plain NCHW only on some ISAs (AVX-512); elsewhere
+ * (AVX2) plain NCHW runs its reference implementation, many times slower. A plan therefore takes plain
+ * NCHW where oneDNN has a JIT kernel for it, else the first of oneDNN's channel-blocked layouts
+ * ({@code nChw16c}, {@code nChw8c}) that has one, with reorders to and from NCHW around the call.
+ * Average pooling, dilation, NHWC and other data types go to DL4J's helper.
  */
 final class OneDnnPoolingHelper extends OneDnnHelper<SubsamplingHelper, OneDnnPoolingHelper.Plan>
         implements SubsamplingHelper {
@@ -68,12 +74,33 @@ final class OneDnnPoolingHelper extends OneDnnHelper<SubsamplingHelper, OneDnnPo
     public INDArray activate(INDArray input, boolean training, int[] kernel, int[] strides, int[] pad,
                              PoolingType poolingType, ConvolutionMode convolutionMode, int[] dilation,
                              CNN2DFormat format, LayerWorkspaceMgr mgr) {
-        return dl4j.activate(input, training, kernel, strides, pad, poolingType, convolutionMode, dilation, format, mgr);
+        INDArray out = forward(input, kernel, strides, pad, poolingType, convolutionMode, dilation, format, mgr);
+        return out != null ? out : dl4j.activate(input, training, kernel, strides, pad, poolingType, convolutionMode,
+                dilation, format, mgr);
     }
 
-    /** Forward (for the workspace) and backward max pooling for one input shape, in NCHW throughout. */
+    /** The forward pass through a plan, or null where this helper does not cover the case. */
+    INDArray forward(INDArray input, int[] kernel, int[] strides, int[] pad, PoolingType poolingType,
+                     ConvolutionMode convolutionMode, int[] dilation, CNN2DFormat format, LayerWorkspaceMgr mgr) {
+        boolean covered = poolingType == PoolingType.MAX && format == CNN2DFormat.NCHW && input.rank() == 4
+                && input.dataType() == DataType.FLOAT && dilation[0] == 1 && dilation[1] == 1;
+        Plan plan = covered ? plans.get(OneDnnPlan.Cache.key(input, 0), () -> Plan.of(input.shape(), kernel, strides,
+                pad, convolutionMode)) : null;
+        if (plan == null) {
+            return null;
+        }
+        INDArray output = mgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT, plan.outShape, 'c');
+        plan.forward(dense(input), output);
+        return output;
+    }
+
+    /** Forward and backward max pooling for one input shape, NCHW outside, the layout chosen inside. */
     static final class Plan extends OneDnnPlan {
+        /** oneDNN's layouts, in the order tried: plain first, where it has a JIT kernel. */
+        private static final memory.format_tag[] LAYOUTS = {memory.format_tag.nchw, memory.format_tag.nChw16c,
+            memory.format_tag.nChw8c};
         final long[] outShape;
+        final String layout;
         private final primitive fwd;
         private final primitive bwd;
         private final Arg src, dst, workspace, diffDst, diffSrc;
@@ -81,41 +108,79 @@ final class OneDnnPoolingHelper extends OneDnnHelper<SubsamplingHelper, OneDnnPo
         static Plan of(long[] in, int[] kernel, int[] strides, int[] pad, ConvolutionMode mode) {
             long[] k = {kernel[0], kernel[1]};
             long[][] geometry = outputAndRightPadding(in, k, strides, pad, new int[] {1, 1}, mode);
-            return geometry == null ? null : new Plan(in, k, strides, pad, geometry[0], geometry[1]);
+            if (geometry == null) {
+                return null;
+            }
+            Plan reference = null;
+            for (memory.format_tag layout : LAYOUTS) {
+                Plan p = new Plan(in, k, strides, pad, geometry[0], geometry[1], layout);
+                if (!p.isReference()) {
+                    if (reference != null) {
+                        reference.close();
+                    }
+                    return p;
+                }
+                if (reference == null) {
+                    reference = p;
+                } else {
+                    p.close();
+                }
+            }
+            return reference; // no JIT kernel in any layout: plain NCHW, no reorders
         }
 
-        private Plan(long[] in, long[] kernel, int[] strides, int[] pad, long[] outHw, long[] padR) {
+        private Plan(long[] in, long[] kernel, int[] strides, int[] pad, long[] outHw, long[] padR,
+                     memory.format_tag tag) {
             outShape = new long[] {in[0], in[1], outHw[0], outHw[1]};
+            layout = tag.toString();
             long[] st = {strides[0], strides[1]};
             long[] padL = {pad[0], pad[1]};
             memory.desc x = own(desc(in, memory.format_tag.nchw));
             memory.desc y = own(desc(outShape, memory.format_tag.nchw));
-            var fd = own(new pooling_forward.desc(forward_training, pooling_max, x, y, st, kernel, padL, padR));
+            memory.desc xi = tag == memory.format_tag.nchw ? x : own(desc(in, tag));
+            memory.desc yi = tag == memory.format_tag.nchw ? y : own(desc(outShape, tag));
+            var fd = own(new pooling_forward.desc(forward_training, pooling_max, xi, yi, st, kernel, padL, padR));
             var fpd = own(new pooling_forward.primitive_desc(fd, ENGINE));
             fwd = own(new pooling_forward(fpd));
-            var bd = own(new pooling_backward.desc(pooling_max, x, y, st, kernel, padL, padR));
+            var bd = own(new pooling_backward.desc(pooling_max, xi, yi, st, kernel, padL, padR));
             var bpd = own(new pooling_backward.primitive_desc(bd, ENGINE, fpd));
             bwd = own(new pooling_backward(bpd));
             kernels.add(fpd.impl_info_str().getString());
             kernels.add(bpd.impl_info_str().getString());
-            src = new Arg(x, x, true, 0);
-            dst = new Arg(y, 1);
+            src = new Arg(x, xi, true, 0);
+            dst = new Arg(y, yi, false, 1);
             workspace = new Arg(own(fpd.workspace_desc()), 2);
-            diffDst = new Arg(y, y, true, 3);
-            diffSrc = new Arg(x, x, false, 4);
+            diffDst = new Arg(y, yi, true, 3);
+            diffSrc = new Arg(x, xi, false, 4);
             args(fwd, Map.of(DNNL_ARG_SRC, src, DNNL_ARG_DST, dst, DNNL_ARG_WORKSPACE, workspace));
             args(bwd, Map.of(DNNL_ARG_DIFF_DST, diffDst, DNNL_ARG_WORKSPACE, workspace, DNNL_ARG_DIFF_SRC, diffSrc));
         }
 
+        /** Whether oneDNN runs a reference (non-JIT) implementation for this plan's forward or backward pass. */
+        boolean isReference() {
+            return kernels.stream().anyMatch(k -> k.startsWith("ref") || k.contains("simple"));
+        }
+
+        void forward(INDArray x, INDArray y) {
+            Scratch s = scratch();
+            src.in(x, s);
+            dst.bind(y, s);
+            workspace.bind(null, s);
+            execute(fwd);
+            dst.out();
+            stream._wait();
+        }
+
         void backward(INDArray x, INDArray dy, INDArray dx) {
             Scratch s = scratch();
-            src.bind(x, s);
+            src.in(x, s);
             dst.bind(null, s);
             workspace.bind(null, s);
             execute(fwd);
-            diffDst.bind(dy, s);
+            diffDst.in(dy, s);
             diffSrc.bind(dx, s);
             execute(bwd);
+            diffSrc.out();
             stream._wait();
         }
     }

@@ -22,9 +22,17 @@ class BenchCommandTest {
     @Test
     void timesTheRequestedEpochsAndWritesTheJsonIssue5AsksFor() throws Exception {
         Path json = dir.resolve("bench.json");
+        // A stand-in for bench/pytorch_notebook.py (no torch needed): it reports what it was asked and how it ran
+        Path peer = Files.writeString(dir.resolve("peer.py"), String.join("\n",
+                "import os, sys",
+                "args = dict(zip(sys.argv[1::2], sys.argv[2::2]))",
+                "assert os.environ['MALLOC_TRIM_THRESHOLD_'] == '1073741824', 'malloc keeps memory'",
+                "assert (args['--archs'], args['--epochs'], args['--warmup']) == ('net', '2', '0'), args",
+                "print('net             2.50 s/epoch  (epochs: 2.40, 2.60)')", ""));
         Cli.Result r = Cli.run("bench", "--archs", "net", "--epochs", "2", "--warmup-epochs", "0",
-                "--data", RealData.archive().toString(), "--json", json.toString());
-        assertEquals(0, r.code(), r.err());
+                "--data", RealData.archive().toString(), "--json", json.toString(),
+                "--peer", peer.toString(), "--peer-python", "python3");
+        assertEquals(0, r.code(), r.out() + r.err());
         String line = "net +\\d+\\.\\d\\d s/epoch +\\d+ img/s train +\\d+ img/s infer +peak RSS +\\d+ MB +\\d+ workers?";
         assertTrue(r.out().matches("(?s).*\\n" + line + "\\R.*"), r.out());
 
@@ -43,6 +51,22 @@ class BenchCommandTest {
         assertTrue(net.get("inferImagesPerSecond").asDouble() > 0, net.toString());
         assertTrue(net.get("peakRssBytes").asLong() > 100_000_000L, net.toString());
         assertFalse(net.get("backend").asText().isEmpty());
+
+        assertEquals(2.5, doc.get("peerSecondsPerEpoch").get("net").asDouble());
+        String ratio = String.format(java.util.Locale.ROOT, "%.2f", median / 2.5);
+        assertTrue(r.out().matches("(?s).*\\nnet +" + String.format(java.util.Locale.ROOT, "%.2f", median)
+                + " +2\\.50 +" + ratio.replace(".", "\\.") + "\\R.*"), r.out());
+    }
+
+    @Test
+    void aPeerScriptThatFailsIsOneLineNamingTheFix() throws Exception {
+        Path peer = Files.writeString(dir.resolve("broken.py"), "import torch_that_is_not_here\n");
+        Cli.Result r = Cli.run("bench", "--archs", "net", "--epochs", "1", "--data", RealData.archive().toString(),
+                "--peer", peer.toString(), "--peer-python", "python3");
+        assertEquals(2, r.code(), r.out() + r.err());
+        assertTrue(r.err().contains("the --peer script failed with exit code 1") && r.err().contains("python3-torch"),
+                r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
     }
 
     @Test

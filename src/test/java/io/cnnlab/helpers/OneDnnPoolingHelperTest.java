@@ -20,6 +20,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import static io.cnnlab.helpers.OneDnnConvolutionHelperTest.assertClose;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
 /**
@@ -56,8 +58,33 @@ class OneDnnPoolingHelperTest {
             // a view: every other image of a larger batch, continuous values (no ties)
             INDArray x = Nd4j.rand(DataType.FLOAT, 2L * n, ch, h, w).get(NDArrayIndex.interval(0, 2, 2L * n));
             assertClose(inputGradient(layers[0], x), inputGradient(layers[1], x), name + ", n=" + n);
+            SubsamplingLayer c = (SubsamplingLayer) layers[0].conf().getLayer();
+            INDArray forward = helper.forward(x, c.getKernelSize(), c.getStride(), c.getPadding(), c.getPoolingType(),
+                    c.getConvolutionMode(), c.getDilation(), c.getCnn2dDataFormat(), LayerWorkspaceMgr.noWorkspaces());
+            if (forward != null) { // a maximum is one of the inputs: the same floats exactly
+                layers[0].setInput(x, LayerWorkspaceMgr.noWorkspaces());
+                io.cnnlab.testing.Exact.assertBitwiseEquals(layers[0].activate(false, LayerWorkspaceMgr.noWorkspaces()),
+                        forward, name + ", n=" + n + ": forward");
+            }
             boolean own = type == SubsamplingLayer.PoolingType.MAX && !name.startsWith("truncation");
             assertEquals(own, !helper.kernels().isEmpty(), "ran on its own primitives: " + helper.kernels());
+        }
+    }
+
+    /**
+     * oneDNN has no JIT max-pooling kernel for plain NCHW on AVX2 (its reference kernel is many times slower),
+     * so the plan takes a channel-blocked layout there; on every ISA from AVX2 up, no reference kernel runs.
+     */
+    @ParameterizedTest
+    @CsvSource({"64, 16, 32, 32", "64, 8, 16, 16", "32, 32, 32, 32", "16, 3, 10, 10"})
+    void everyPlanRunsAJitKernel(int n, int ch, int h, int w) {
+        OneDnnPoolingHelper.Plan plan = OneDnnPoolingHelper.Plan.of(new long[] {n, ch, h, w}, new int[] {2, 2},
+                new int[] {2, 2}, new int[] {0, 0}, ConvolutionMode.Truncate);
+        try {
+            assertFalse(plan.isReference(), "layout " + plan.layout + ": " + plan.kernels);
+            assertTrue(plan.kernels.stream().allMatch(k -> k.startsWith("jit")), plan.kernels.toString());
+        } finally {
+            plan.close();
         }
     }
 
