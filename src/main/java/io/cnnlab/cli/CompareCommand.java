@@ -42,7 +42,7 @@ public final class CompareCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Profile s = Profile.NOTEBOOK_STUDY.over(profile != null ? Profiles.loadComparison(profile) : Profile.EMPTY)
-                .over(options.given()).over(new Profile(null, archs, null, null, null, null, null, seeds, null, null, null));
+                .over(options.given()).over(Profile.given("archs", archs, "seeds", seeds));
         List<String> archList = new ArrayList<>(s.archs());
         if (archList.isEmpty()) {
             archList.addAll(Architectures.names());
@@ -55,7 +55,7 @@ public final class CompareCommand implements Callable<Integer> {
         new TrainConfig(archList.get(0), ds, s.epochs(), s.batchSize(),
                 s.learningRate() != null ? s.learningRate() : 1e-2, s.seed(), spec, dir, true);
         Comparison.Plan plan = new Comparison.Plan(archList, ds, s.epochs(), s.seeds(), s.seed(), s.batchSize(),
-                s.learningRate(), spec, dir, options.workers(), fresh);
+                s.learningRate(), spec, dir, options.workers(), fresh, s.recipe());
 
         DataSources.Loaded loaded = TrainCommand.load(ds, spec);
         RunFolder.prepare(dir);

@@ -44,8 +44,28 @@ final class RunOptions {
         return workers == null ? 0 : workers;
     }
 
+    @Option(names = "--augment", negatable = true, description = "Random crop (padding 4) and horizontal flip of "
+            + "every training image; default off (the notebook's).")
+    Boolean augment;
+    @Option(names = "--optimizer", paramLabel = "sgd|nesterov|adam", description = "Default sgd (the notebook's).")
+    String optimizer;
+    @Option(names = "--momentum", description = "Nesterov momentum; default 0.9.")
+    Double momentum;
+    @Option(names = "--weight-decay", paramLabel = "W", description = "L2 weight decay on the weights; default 0.")
+    Double weightDecay;
+    @Option(names = "--schedule", paramLabel = "constant|step|cosine|onecycle",
+            description = "Learning-rate schedule over the epochs; default constant (the notebook's).")
+    String schedule;
+    @Option(names = "--lr-warmup-epochs", paramLabel = "N", description = "Linear warm-up epochs (cosine, onecycle); default 0.")
+    Integer lrWarmupEpochs;
+    @Option(names = "--label-smoothing", paramLabel = "EPS", description = "Label smoothing; default 0.")
+    Double labelSmoothing;
+
     /** The options given on the command line, as a profile layer. */
     Profile given() {
-        return new Profile(null, null, dataset, epochs, batchSize, learningRate, seed, null, data, null, null);
+        return Profile.given("dataset", dataset, "epochs", epochs, "batchSize", batchSize, "learningRate", learningRate,
+                "seed", seed, "data", data, "augment", augment, "optimizer", optimizer, "momentum", momentum,
+                "weightDecay", weightDecay, "schedule", schedule, "lrWarmupEpochs", lrWarmupEpochs,
+                "labelSmoothing", labelSmoothing);
     }
 }

@@ -62,7 +62,7 @@ public final class TrainCommand implements Callable<Integer> {
         String archName = arch != null ? arch : fromProfile.arch() != null ? fromProfile.arch() : "net";
         Profile archProfile = Profiles.bundled(archName);
         return Profile.NOTEBOOK.over(archProfile != null ? archProfile : Profile.EMPTY).over(fromProfile)
-                .over(options.given()).over(new Profile(arch, null, null, null, null, null, null, null, null, null, null));
+                .over(options.given()).over(Profile.given("arch", arch));
     }
 
     /** A trainer for this command: checkpoint policy and, with --ui, DL4J's training UI. */
@@ -89,7 +89,7 @@ public final class TrainCommand implements Callable<Integer> {
                         + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         TrainConfig cfg = new TrainConfig(arch, dataset, s.epochs(), s.batchSize(), s.learningRate(), s.seed(),
                 s.data() == null ? DataSources.resolveSpec(null) : s.data(), outDir.toAbsolutePath().normalize(),
-                !noNanGuard, options.workers());
+                !noNanGuard, options.workers(), s.recipe());
         DataSources.Loaded loaded = load(cfg.dataset(), cfg.data());
         RunFolder.prepare(cfg.out());
         try (RunLock lock = RunLock.acquire(cfg.out())) {

@@ -44,6 +44,7 @@ public class CifarRecordReader extends BaseRecordReader {
     private int epoch;
     private int cursor;
     private Configuration conf;
+    private boolean augment;
 
     /** A reader to be {@link #initialize initialised} from a source path. */
     public CifarRecordReader() {
@@ -58,6 +59,12 @@ public class CifarRecordReader extends BaseRecordReader {
         this.images = images;
         this.seed = seed;
         setEpoch(0);
+    }
+
+    /** Turns {@link Augmentation} on (shuffled training records) or off; returns this reader. */
+    public CifarRecordReader augment(boolean on) {
+        this.augment = on;
+        return this;
     }
 
     /** Positions the reader at the start of epoch {@code e} (0-based), with that epoch's order. */
@@ -134,10 +141,16 @@ public class CifarRecordReader extends BaseRecordReader {
 
     @Override
     public List<Writable> next() {
-        int i = order[cursor++];
+        int position = cursor++;
+        int i = order[position];
         float[] pixels = new float[LabeledImages.IMAGE_BYTES];
         byte[] all = images.pixels();
         int base = i * LabeledImages.IMAGE_BYTES;
+        if (augment) {
+            all = new byte[LabeledImages.IMAGE_BYTES];
+            Augmentation.apply(images.pixels(), base, all, seed == null ? 0 : seed, epoch, position);
+            base = 0;
+        }
         for (int k = 0; k < pixels.length; k++) {
             pixels[k] = (all[base + k] & 0xFF) / 255f;
         }

@@ -32,6 +32,7 @@ public final class InMemoryIterator implements EpochBatches {
     private int epoch;
     private int cursor;
     private DataSetPreProcessor preProcessor;
+    private boolean augment;
 
     public InMemoryIterator(LabeledImages images, Normalization normalization, int batchSize, long seed, boolean shuffle) {
         if (batchSize < 1) {
@@ -47,6 +48,12 @@ public final class InMemoryIterator implements EpochBatches {
         this.shuffle = shuffle;
         this.order = new int[images.size()];
         setEpoch(0);
+    }
+
+    /** Turns {@link Augmentation} on (training batches) or off; returns this iterator. */
+    public InMemoryIterator augment(boolean on) {
+        this.augment = on;
+        return this;
     }
 
     /** An unshuffled iterator, for evaluation. */
@@ -128,9 +135,15 @@ public final class InMemoryIterator implements EpochBatches {
         int k = images.numClasses();
         float[] features = new float[n * LabeledImages.IMAGE_BYTES];
         float[] labels = new float[n * k];
+        byte[] shifted = augment ? new byte[LabeledImages.IMAGE_BYTES] : null;
         for (int b = 0; b < n; b++) {
             int idx = order[cursor + b];
-            normalization.apply(images.pixels(), idx * LabeledImages.IMAGE_BYTES, features, b * LabeledImages.IMAGE_BYTES);
+            if (augment) {
+                Augmentation.apply(images.pixels(), idx * LabeledImages.IMAGE_BYTES, shifted, seed, epoch, cursor + b);
+                normalization.apply(shifted, 0, features, b * LabeledImages.IMAGE_BYTES);
+            } else {
+                normalization.apply(images.pixels(), idx * LabeledImages.IMAGE_BYTES, features, b * LabeledImages.IMAGE_BYTES);
+            }
             labels[b * k + images.label(idx)] = 1f;
         }
         cursor += n;

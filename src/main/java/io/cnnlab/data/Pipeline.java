@@ -1,5 +1,8 @@
 package io.cnnlab.data;
 
+import org.nd4j.linalg.dataset.api.DataSetPreProcessor;
+import org.nd4j.linalg.dataset.api.preprocessor.CompositeDataSetPreProcessor;
+
 /**
  * How training batches are made: {@link #MEMORY}, cnnlab's {@link InMemoryIterator} (the default: a
  * table look-up per pixel from the uint8 store), or {@link #DATAVEC}, DataVec's record reader path
@@ -8,9 +11,19 @@ package io.cnnlab.data;
 public enum Pipeline {
     MEMORY, DATAVEC;
 
-    /** The shuffled training batches of {@code images} in this pipeline. */
-    public EpochBatches batches(LabeledImages images, Normalization normalization, int batchSize, long seed) {
-        return this == MEMORY ? new InMemoryIterator(images, normalization, batchSize, seed, true)
-                : new DataVecBatches(images, normalization, batchSize, seed);
+    /**
+     * The shuffled training batches of {@code images} in this pipeline, augmented ({@link Augmentation}) if
+     * asked, labels smoothed by {@code labelSmoothing} (0: one-hot).
+     */
+    public EpochBatches batches(LabeledImages images, Normalization normalization, int batchSize, long seed,
+                                boolean augment, double labelSmoothing) {
+        EpochBatches b = this == MEMORY ? new InMemoryIterator(images, normalization, batchSize, seed, true).augment(augment)
+                : new DataVecBatches(images, normalization, batchSize, seed, augment);
+        if (labelSmoothing > 0) {
+            DataSetPreProcessor own = b.getPreProcessor();
+            LabelSmoothing smooth = new LabelSmoothing(labelSmoothing);
+            b.setPreProcessor(own == null ? smooth : new CompositeDataSetPreProcessor(own, smooth));
+        }
+        return b;
     }
 }

@@ -4,6 +4,7 @@ import io.cnnlab.parallel.DataParallel;
 import io.cnnlab.util.AtomicFiles;
 import io.cnnlab.train.Checkpoints;
 import io.cnnlab.train.RunMetrics;
+import io.cnnlab.train.Recipe;
 import io.cnnlab.train.RunSettings;
 import io.cnnlab.train.TrainConfig;
 import io.cnnlab.train.Trainer;
@@ -35,8 +36,9 @@ public final class Comparison {
 
     /** What to compare. {@code learningRate} null means each architecture's profile rate. */
     public record Plan(List<String> archs, String dataset, int epochs, int seeds, long firstSeed, int batchSize,
-                       Double learningRate, String data, Path out, int workers, boolean fresh) {
+                       Double learningRate, String data, Path out, int workers, boolean fresh, Recipe recipe) {
         public Plan {
+            recipe = recipe == null ? Recipe.NOTEBOOK : recipe;
             if (archs.isEmpty()) {
                 throw new UserException("no architectures to compare; give --archs a,b,...");
             }
@@ -65,7 +67,7 @@ public final class Comparison {
         /** The training configuration of one run of the plan, its worker count resolved. */
         public TrainConfig config(String arch, long seed) {
             return new TrainConfig(arch, dataset, epochs, batchSize, learningRateOf(arch), seed, data, runDir(arch, seed),
-                    true, workers == 0 ? DataParallel.autoWorkers() : workers);
+                    true, workers == 0 ? DataParallel.autoWorkers() : workers, recipe);
         }
     }
 

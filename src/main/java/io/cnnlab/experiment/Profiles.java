@@ -20,15 +20,23 @@ import java.util.Set;
  */
 public final class Profiles {
     /** Every key a training profile may hold, with the type its value must have. */
-    public static final Map<String, Class<?>> KEYS = Map.of(
-            "arch", String.class, "dataset", String.class, "epochs", Integer.class, "batchSize", Integer.class,
-            "learningRate", Double.class, "seed", Long.class, "data", String.class, "out", String.class,
-            "description", String.class);
+    public static final Map<String, Class<?>> KEYS = Map.ofEntries(
+            Map.entry("arch", String.class), Map.entry("dataset", String.class), Map.entry("epochs", Integer.class),
+            Map.entry("batchSize", Integer.class), Map.entry("learningRate", Double.class), Map.entry("seed", Long.class),
+            Map.entry("data", String.class), Map.entry("out", String.class), Map.entry("description", String.class),
+            Map.entry("augment", Boolean.class), Map.entry("optimizer", String.class), Map.entry("momentum", Double.class),
+            Map.entry("weightDecay", Double.class), Map.entry("schedule", String.class),
+            Map.entry("lrWarmupEpochs", Integer.class), Map.entry("labelSmoothing", Double.class));
     /** The keys of a comparison profile ({@code cnnlab compare --profile}); {@code archs} is a list or a,b,c. */
-    public static final Map<String, Class<?>> COMPARE_KEYS = Map.of(
-            "archs", List.class, "dataset", String.class, "epochs", Integer.class, "batchSize", Integer.class,
-            "learningRate", Double.class, "seed", Long.class, "seeds", Integer.class, "data", String.class,
-            "out", String.class, "description", String.class);
+    public static final Map<String, Class<?>> COMPARE_KEYS = compareKeys();
+
+    private static Map<String, Class<?>> compareKeys() {
+        Map<String, Class<?>> keys = new java.util.HashMap<>(KEYS);
+        keys.remove("arch");
+        keys.put("archs", List.class);
+        keys.put("seeds", Integer.class);
+        return Map.copyOf(keys);
+    }
 
     private Profiles() {
     }
@@ -126,8 +134,12 @@ public final class Profiles {
         if (type == Double.class && v instanceof Number n) {
             return n.doubleValue();
         }
+        if (type == Boolean.class && v instanceof Boolean b) {
+            return b;
+        }
         String want = Set.of(Integer.class, Long.class).contains(type) ? "a whole number"
-                : type == Double.class ? "a number" : type == List.class ? "a list" : "text";
+                : type == Double.class ? "a number" : type == List.class ? "a list"
+                : type == Boolean.class ? "true or false" : "text";
         throw new UserException("profile " + name + ": key '" + key + "' must be " + want + ", got '" + v + "'");
     }
 }

@@ -44,6 +44,7 @@ public abstract class ArchitectureBuilder<T extends ArchitectureBuilder<T>> {
     protected IUpdater updater = new Sgd(1e-2);
     protected DataType dataType = DataType.FLOAT;
     protected int inputSize = HEIGHT;
+    protected double weightDecay;
 
     protected ArchitectureBuilder(int defaultBaseWidth) {
         this.baseWidth = defaultBaseWidth;
@@ -57,6 +58,15 @@ public abstract class ArchitectureBuilder<T extends ArchitectureBuilder<T>> {
     /** Width of the first convolution (the notebook's {@code n_ch1}); later layers derive theirs from it. */
     public T baseWidth(int baseWidth) {
         this.baseWidth = baseWidth;
+        return self();
+    }
+
+    /**
+     * L2 weight decay on the weights (not biases or batch-norm parameters), scaled by the learning rate as
+     * PyTorch's SGD applies its {@code weight_decay}; DL4J's {@code WeightDecay} regularisation. Default 0.
+     */
+    public T weightDecay(double coefficient) {
+        this.weightDecay = coefficient;
         return self();
     }
 
@@ -127,21 +137,27 @@ public abstract class ArchitectureBuilder<T extends ArchitectureBuilder<T>> {
         if (updater == null) {
             throw new IllegalArgumentException("updater must not be null");
         }
+        if (!(weightDecay >= 0)) {
+            throw new IllegalArgumentException("weightDecay must be 0 or positive, got " + weightDecay);
+        }
         validateSpecific();
     }
 
     /** A fresh graph builder holding this architecture; add vertices to it to extend the design. */
     public GraphBuilder graphBuilder() {
         validate();
-        GraphBuilder g = new NeuralNetConfiguration.Builder()
+        NeuralNetConfiguration.Builder nn = new NeuralNetConfiguration.Builder()
                 .seed(seed)
                 .updater(updater)
                 .weightInit(new TorchDefaultInit())
                 .dataType(dataType)
                 .convolutionMode(ConvolutionMode.Truncate)
                 .trainingWorkspaceMode(WorkspaceMode.ENABLED)
-                .inferenceWorkspaceMode(WorkspaceMode.ENABLED)
-                .graphBuilder()
+                .inferenceWorkspaceMode(WorkspaceMode.ENABLED);
+        if (weightDecay > 0) {
+            nn.weightDecay(weightDecay, true);
+        }
+        GraphBuilder g = nn.graphBuilder()
                 .addInputs(INPUT)
                 .setInputTypes(InputType.convolutional(inputSize, inputSize, CHANNELS));
         g.setOutputs(addLayers(g));

@@ -16,7 +16,13 @@ import java.util.Objects;
  * record it, and a finished or interrupted run is reused only for the same settings.
  */
 public record RunSettings(String arch, String dataset, List<String> classes, String data, int epochs, int batchSize,
-                          double learningRate, String optimizer, long seed, int workers, String cnnlabVersion) {
+                          double learningRate, String optimizer, long seed, int workers, String cnnlabVersion,
+                          Recipe recipe) {
+
+    /** Runs recorded before recipes existed trained with the notebook's. */
+    public RunSettings {
+        recipe = recipe == null ? Recipe.NOTEBOOK : recipe;
+    }
 
     /** The settings of {@code cfg} (its worker count resolved) on {@code data}, with this cnnlab's version. */
     public static RunSettings of(TrainConfig cfg, CifarData data) {
@@ -24,12 +30,13 @@ public record RunSettings(String arch, String dataset, List<String> classes, Str
             throw new IllegalStateException("the worker count must be resolved before a run's settings are recorded");
         }
         return new RunSettings(cfg.arch(), cfg.dataset(), data.classNames(), data.fingerprint(), cfg.epochs(),
-                cfg.batchSize(), cfg.learningRate(), "SGD", cfg.seed(), cfg.workers(), RuntimeInfo.cnnlabVersion());
+                cfg.batchSize(), cfg.learningRate(), cfg.recipe().optimizer().toUpperCase(java.util.Locale.ROOT), cfg.seed(),
+                cfg.workers(), RuntimeInfo.cnnlabVersion(), cfg.recipe());
     }
 
     public RunSettings withEpochs(int newEpochs) {
         return new RunSettings(arch, dataset, classes, data, newEpochs, batchSize, learningRate, optimizer, seed, workers,
-                cnnlabVersion);
+                cnnlabVersion, recipe);
     }
 
     /** Each setting that differs, as "name X there, Y now" ({@code this} recorded, {@code asked} wanted now). */
@@ -45,6 +52,7 @@ public record RunSettings(String arch, String dataset, List<String> classes, Str
         differ(d, "seed", seed, asked.seed);
         differ(d, "workers", workers, asked.workers);
         differ(d, "cnnlab version", cnnlabVersion, asked.cnnlabVersion);
+        differ(d, "recipe", recipe, asked.recipe);
         return d;
     }
 

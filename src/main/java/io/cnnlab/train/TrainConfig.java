@@ -8,19 +8,26 @@ import java.nio.file.Path;
 
 /**
  * Everything one training run needs. The defaults are the notebook's: SGD with lr 1e-2, batch 64,
- * 100 epochs, seed 42 (its {@code torch.manual_seed(42)}). {@code workers} is how many threads share
+ * 100 epochs, seed 42 (its {@code torch.manual_seed(42)}), its {@link Recipe#NOTEBOOK recipe}. {@code workers} is how many threads share
  * each batch ({@link DataParallel}); 0 means {@code DataParallel.autoWorkers()}, resolved when training starts.
  */
 public record TrainConfig(String arch, String dataset, int epochs, int batchSize, double learningRate,
-                          long seed, String data, Path out, boolean nanGuard, int workers) {
+                          long seed, String data, Path out, boolean nanGuard, int workers, Recipe recipe) {
 
-    /** A configuration with the worker count chosen automatically. */
+    /** A configuration with the notebook's recipe. */
+    public TrainConfig(String arch, String dataset, int epochs, int batchSize, double learningRate,
+                       long seed, String data, Path out, boolean nanGuard, int workers) {
+        this(arch, dataset, epochs, batchSize, learningRate, seed, data, out, nanGuard, workers, Recipe.NOTEBOOK);
+    }
+
+    /** A configuration with the notebook's recipe and the worker count chosen automatically. */
     public TrainConfig(String arch, String dataset, int epochs, int batchSize, double learningRate,
                        long seed, String data, Path out, boolean nanGuard) {
         this(arch, dataset, epochs, batchSize, learningRate, seed, data, out, nanGuard, 0);
     }
 
     public TrainConfig {
+        recipe = recipe == null ? Recipe.NOTEBOOK : recipe; // checkpoints of earlier releases name none
         Architectures.get(arch); // fails with the list of valid names
         if (epochs < 1) {
             throw new UserException("epochs must be a positive whole number, got " + epochs);
@@ -37,18 +44,22 @@ public record TrainConfig(String arch, String dataset, int epochs, int batchSize
     }
 
     public TrainConfig withOut(Path newOut) {
-        return new TrainConfig(arch, dataset, epochs, batchSize, learningRate, seed, data, newOut, nanGuard, workers);
+        return new TrainConfig(arch, dataset, epochs, batchSize, learningRate, seed, data, newOut, nanGuard, workers, recipe);
     }
 
     public TrainConfig withEpochs(int newEpochs) {
-        return new TrainConfig(arch, dataset, newEpochs, batchSize, learningRate, seed, data, out, nanGuard, workers);
+        return new TrainConfig(arch, dataset, newEpochs, batchSize, learningRate, seed, data, out, nanGuard, workers, recipe);
     }
 
     public TrainConfig withWorkers(int newWorkers) {
-        return new TrainConfig(arch, dataset, epochs, batchSize, learningRate, seed, data, out, nanGuard, newWorkers);
+        return new TrainConfig(arch, dataset, epochs, batchSize, learningRate, seed, data, out, nanGuard, newWorkers, recipe);
+    }
+
+    public TrainConfig withRecipe(Recipe newRecipe) {
+        return new TrainConfig(arch, dataset, epochs, batchSize, learningRate, seed, data, out, nanGuard, workers, newRecipe);
     }
 
     public TrainConfig withSeed(long newSeed) {
-        return new TrainConfig(arch, dataset, epochs, batchSize, learningRate, newSeed, data, out, nanGuard, workers);
+        return new TrainConfig(arch, dataset, epochs, batchSize, learningRate, newSeed, data, out, nanGuard, workers, recipe);
     }
 }

@@ -17,7 +17,6 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.evaluation.classification.Evaluation;
 import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.learning.config.Sgd;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -88,6 +87,10 @@ public final class Trainer {
                     + " load its model.zip with DL4J instead");
         }
         TrainConfig c = s.config().withOut(runDir);
+        if (epochs != null && epochs != c.epochs() && !c.recipe().schedule().equals("constant")) {
+            throw new UserException(runDir + " follows a " + c.recipe().schedule() + " learning-rate schedule over "
+                    + c.epochs() + " epochs, which --epochs " + epochs + " cannot extend; start a new run instead");
+        }
         if (epochs != null) {
             c = c.withEpochs(epochs);
         }
@@ -107,7 +110,8 @@ public final class Trainer {
         return Architectures.get(cfg.arch()).create()
                 .numClasses(numClasses)
                 .seed(cfg.seed())
-                .updater(new Sgd(cfg.learningRate()))
+                .updater(cfg.recipe().updater(cfg.learningRate(), cfg.epochs()))
+                .weightDecay(cfg.recipe().weightDecay())
                 .init();
     }
 
@@ -118,7 +122,8 @@ public final class Trainer {
         RunSettings settings = start.settings() != null ? start.settings() : RunSettings.of(cfg, data);
         RunFolder folder = cfg.out() == null ? null : new RunFolder(cfg.out());
         Checkpoints checkpoints = folder == null ? null : folder.checkpoints(keepCheckpoints);
-        EpochBatches it = pipeline.batches(data.train(), Normalization.CIFAR, cfg.batchSize(), cfg.seed());
+        EpochBatches it = pipeline.batches(data.train(), Normalization.CIFAR, cfg.batchSize(), cfg.seed(),
+                cfg.recipe().augment(), cfg.recipe().labelSmoothing());
 
         EpochHistory history = new EpochHistory(start);
         Supplier<TrainState> state = () -> history.state(cfg, settings);

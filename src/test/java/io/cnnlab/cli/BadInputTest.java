@@ -113,6 +113,8 @@ class BadInputTest {
             Arguments.of("corrupt model zip", new String[] {"evaluate", "--model", tmp.resolve("broken/model.zip").toString(), data}, "corrupt"),
             Arguments.of("predict on a non-image", new String[] {"predict", "--model", model.toString(), tmp.resolve("photo.jpg").toString()}, "cannot decode image"),
             Arguments.of("unknown option", new String[] {"train", "--epoch", "3"}, "Unknown options: '--epoch'"),
+            Arguments.of("unknown optimizer", new String[] {"train", "--optimizer", "rmsprop", data, out}, "unknown optimizer 'rmsprop'; choose one of sgd, nesterov, adam"),
+            Arguments.of("unknown schedule", new String[] {"compare", "--archs", "net", "--schedule", "linear", data, out}, "unknown schedule 'linear'"),
             Arguments.of("unknown command", new String[] {"trian"}, "Unmatched argument"));
     }
 
