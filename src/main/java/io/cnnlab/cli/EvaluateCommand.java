@@ -10,6 +10,7 @@ import io.cnnlab.util.AtomicFiles;
 import io.cnnlab.inference.CnnlabModel;
 import io.cnnlab.train.Trainer;
 import org.nd4j.evaluation.classification.Evaluation;
+import org.nd4j.linalg.dataset.DataSet;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -33,6 +34,9 @@ public final class EvaluateCommand implements Callable<Integer> {
     String split;
     @Option(names = "--out", paramLabel = "DIR", description = "Where to write evaluation.json and confusion.png; default beside the model.")
     Path out;
+    @Option(names = "--tta", description = "Test-time augmentation: average the class probabilities of each image and "
+            + "its mirror image.")
+    boolean tta;
 
     @Override
     public Integer call() throws Exception {
@@ -44,7 +48,15 @@ public final class EvaluateCommand implements Callable<Integer> {
         CifarData d = loaded.data().select(m.classes());
         var images = split.equals("test") ? d.test() : d.train();
         Evaluation ev = new Evaluation(m.classes());
-        m.graph().doEvaluation(InMemoryIterator.inOrder(images, m.normalization(), 64), ev);
+        if (tta) {
+            InMemoryIterator it = InMemoryIterator.inOrder(images, m.normalization(), 64);
+            while (it.hasNext()) {
+                DataSet ds = it.next();
+                ev.eval(ds.getLabels(), m.flipAveragedOutput(ds.getFeatures()));
+            }
+        } else {
+            m.graph().doEvaluation(InMemoryIterator.inOrder(images, m.normalization(), 64), ev);
+        }
         System.out.println(ev.stats(false, true));
 
         int k = m.classes().size();
@@ -70,6 +82,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         json.put("split", split);
         json.put("examples", images.size());
         json.put("accuracy", ev.accuracy());
+        json.put("testTimeAugmentation", tta ? "horizontal flip" : "none");
         json.put("classes", m.classes());
         json.put("perClass", perClass);
         json.put("confusionMatrix", confusion);

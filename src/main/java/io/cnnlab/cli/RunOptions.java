@@ -60,12 +60,15 @@ final class RunOptions {
     Integer lrWarmupEpochs;
     @Option(names = "--label-smoothing", paramLabel = "EPS", description = "Label smoothing; default 0.")
     Double labelSmoothing;
+    @Option(names = "--early-stop", paramLabel = "N", description = "Stop when validation accuracy has not improved "
+            + "for N epochs, keeping the best epoch's model; default 0 (off).")
+    Integer earlyStop;
 
     /** The options given on the command line, as a profile layer. */
     Profile given() {
         return Profile.given("dataset", dataset, "epochs", epochs, "batchSize", batchSize, "learningRate", learningRate,
                 "seed", seed, "data", data, "augment", augment, "optimizer", optimizer, "momentum", momentum,
                 "weightDecay", weightDecay, "schedule", schedule, "lrWarmupEpochs", lrWarmupEpochs,
-                "labelSmoothing", labelSmoothing);
+                "labelSmoothing", labelSmoothing, "earlyStop", earlyStop);
     }
 }

@@ -9,12 +9,12 @@ import java.util.Map;
 /**
  * The settings a profile, the command line or the defaults give a run or a comparison; null means
  * "not given here", so that layers can be merged with {@link #over}. {@code archs} and {@code seeds}
- * belong to comparisons, {@code arch} to single runs; the last seven are the {@link Recipe}'s.
+ * belong to comparisons, {@code arch} to single runs; the last eight are the {@link Recipe}'s.
  */
 public record Profile(String arch, List<String> archs, String dataset, Integer epochs, Integer batchSize,
                       Double learningRate, Long seed, Integer seeds, String data, String out, String description,
                       Boolean augment, String optimizer, Double momentum, Double weightDecay, String schedule,
-                      Integer lrWarmupEpochs, Double labelSmoothing) {
+                      Integer lrWarmupEpochs, Double labelSmoothing, Integer earlyStop) {
 
     /** Nothing given. */
     public static final Profile EMPTY = of(Map.of());
@@ -34,7 +34,8 @@ public record Profile(String arch, List<String> archs, String dataset, Integer e
                 pick(top.seed, seed), pick(top.seeds, seeds), pick(top.data, data), pick(top.out, out),
                 pick(top.description, description), pick(top.augment, augment), pick(top.optimizer, optimizer),
                 pick(top.momentum, momentum), pick(top.weightDecay, weightDecay), pick(top.schedule, schedule),
-                pick(top.lrWarmupEpochs, lrWarmupEpochs), pick(top.labelSmoothing, labelSmoothing));
+                pick(top.lrWarmupEpochs, lrWarmupEpochs), pick(top.labelSmoothing, labelSmoothing),
+                pick(top.earlyStop, earlyStop));
     }
 
     /** The recipe these settings give, the notebook's where they give nothing. */
@@ -42,7 +43,7 @@ public record Profile(String arch, List<String> archs, String dataset, Integer e
         Recipe n = Recipe.NOTEBOOK;
         return new Recipe(pick(augment, n.augment()), pick(optimizer, n.optimizer()), pick(momentum, n.momentum()),
                 pick(weightDecay, n.weightDecay()), pick(schedule, n.schedule()), pick(lrWarmupEpochs, n.warmupEpochs()),
-                pick(labelSmoothing, n.labelSmoothing()));
+                pick(labelSmoothing, n.labelSmoothing()), pick(earlyStop, n.earlyStop()));
     }
 
     private static <T> T pick(T top, T below) {
@@ -57,7 +58,7 @@ public record Profile(String arch, List<String> archs, String dataset, Integer e
                 (Long) m.get("seed"), (Integer) m.get("seeds"), (String) m.get("data"), (String) m.get("out"),
                 (String) m.get("description"), (Boolean) m.get("augment"), (String) m.get("optimizer"),
                 (Double) m.get("momentum"), (Double) m.get("weightDecay"), (String) m.get("schedule"),
-                (Integer) m.get("lrWarmupEpochs"), (Double) m.get("labelSmoothing"));
+                (Integer) m.get("lrWarmupEpochs"), (Double) m.get("labelSmoothing"), (Integer) m.get("earlyStop"));
     }
 
     /** {@code key: value} as a one-setting layer, null values left out. */

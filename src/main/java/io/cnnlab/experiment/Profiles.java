@@ -26,7 +26,8 @@ public final class Profiles {
             Map.entry("data", String.class), Map.entry("out", String.class), Map.entry("description", String.class),
             Map.entry("augment", Boolean.class), Map.entry("optimizer", String.class), Map.entry("momentum", Double.class),
             Map.entry("weightDecay", Double.class), Map.entry("schedule", String.class),
-            Map.entry("lrWarmupEpochs", Integer.class), Map.entry("labelSmoothing", Double.class));
+            Map.entry("lrWarmupEpochs", Integer.class), Map.entry("labelSmoothing", Double.class),
+            Map.entry("earlyStop", Integer.class));
     /** The keys of a comparison profile ({@code cnnlab compare --profile}); {@code archs} is a list or a,b,c. */
     public static final Map<String, Class<?>> COMPARE_KEYS = compareKeys();
 

@@ -124,6 +124,18 @@ public final class CnnlabModel {
         return normalization;
     }
 
+    /**
+     * Test-time augmentation: the class probabilities of {@code features} [n, 3, h, w] averaged with those of
+     * their mirror images (flipped along the width), as the horizontal flip of training augmentation makes
+     * both equally likely inputs.
+     */
+    public INDArray flipAveragedOutput(INDArray features) {
+        INDArray mirrored = Nd4j.exec(new org.nd4j.linalg.api.ops.impl.transforms.custom.Reverse(features, 3))[0];
+        INDArray p = graph.outputSingle(false, features).dup();
+        INDArray q = graph.outputSingle(false, mirrored);
+        return p.addi(q).muli(0.5);
+    }
+
     /** Class probabilities of an image of any size (scaled to 32x32), most likely first. */
     public List<Prediction> classify(BufferedImage image) {
         byte[] chw = new byte[LabeledImages.IMAGE_BYTES];

@@ -145,6 +145,9 @@ public final class ComparisonReport {
         if (r.labelSmoothing() > 0) {
             parts.add("label smoothing " + r.labelSmoothing());
         }
+        if (r.earlyStop() > 0) {
+            parts.add("early stopping after " + r.earlyStop() + " epochs without improvement");
+        }
         return String.join(", ", parts);
     }
 

@@ -28,13 +28,15 @@ import java.util.Map;
  *                       (linear up to the rate over the warm-up, then linear down to 0)
  * @param warmupEpochs   epochs of linear warm-up from 1/10 of the rate (cosine and onecycle)
  * @param labelSmoothing eps of label smoothing, 0 for one-hot labels
+ * @param earlyStop      stop when validation accuracy has not improved for this many epochs and keep the
+ *                       best epoch's model ({@link EarlyStopping}); 0: train every epoch
  */
 public record Recipe(boolean augment, String optimizer, double momentum, double weightDecay, String schedule,
-                     int warmupEpochs, double labelSmoothing) {
+                     int warmupEpochs, double labelSmoothing, int earlyStop) {
     public static final List<String> OPTIMIZERS = List.of("sgd", "nesterov", "adam");
     public static final List<String> SCHEDULES = List.of("constant", "step", "cosine", "onecycle");
     /** The notebook's: SGD at a constant rate on the plain images. */
-    public static final Recipe NOTEBOOK = new Recipe(false, "sgd", 0.9, 0, "constant", 0, 0);
+    public static final Recipe NOTEBOOK = new Recipe(false, "sgd", 0.9, 0, "constant", 0, 0, 0);
 
     public Recipe {
         optimizer = optimizer == null ? "sgd" : optimizer;
@@ -53,6 +55,9 @@ public record Recipe(boolean augment, String optimizer, double momentum, double 
         }
         if (warmupEpochs < 0) {
             throw new UserException("warm-up epochs must be 0 or more, got " + warmupEpochs);
+        }
+        if (earlyStop < 0) {
+            throw new UserException("early-stopping patience must be 0 (off) or more epochs, got " + earlyStop);
         }
         if (!(labelSmoothing >= 0 && labelSmoothing < 1)) {
             throw new UserException("label smoothing must be in [0, 1), got " + labelSmoothing);

@@ -134,6 +134,11 @@ public final class Trainer {
         }
         listeners.add(new EpochEvaluation(history, data.train(), data.test(), Normalization.CIFAR, cfg.batchSize()));
         listeners.add(new NotebookLog(log, history, cfg.epochs()));
+        EarlyStopping earlyStop = cfg.recipe().earlyStop() == 0 ? null : new EarlyStopping(history,
+                cfg.recipe().earlyStop(), folder == null ? null : folder.dir().resolve("best-model.zip"));
+        if (earlyStop != null) {
+            listeners.add(earlyStop); // after the log, before the checkpoint: a stopping epoch needs none
+        }
         EpochCheckpoint checkpoint = checkpoints == null ? null : new EpochCheckpoint(checkpoints, state);
         if (checkpoint != null) {
             listeners.add(checkpoint);
@@ -146,6 +151,9 @@ public final class Trainer {
             graph.setListeners(listeners);
             try (DataParallel steps = new DataParallel(graph, cfg.workers())) {
                 fit(graph, steps, it, cfg.seed(), start.epochsDone(), start.batchesDone(), cfg.epochs());
+            } catch (EarlyStopping.Stop stop) {
+                log.println("cnnlab: " + stop.getMessage() + "; keeping that epoch's model");
+                earlyStop.restoreBest(graph);
             }
         }
         double trainAcc = accuracy(graph, data.train(), cfg.batchSize());

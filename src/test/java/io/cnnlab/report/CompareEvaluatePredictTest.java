@@ -165,6 +165,40 @@ class CompareEvaluatePredictTest {
     }
 
     @Test
+    void evaluateWithFlipTtaAveragesEachImageWithItsMirror() throws Exception {
+        Path run = out.resolve("net/seed-42");
+        Path dir = tmp.resolve("tta");
+        Cli.Result r = Cli.run("evaluate", "--model", run.resolve("model.zip").toString(), "--data",
+                RealData.archive().toString(), "--tta", "--out", dir.toString());
+        assertEquals(0, r.code(), r.err());
+        JsonNode ev = Json.MAPPER.readTree(dir.resolve("evaluation.json").toFile());
+        assertEquals("horizontal flip", ev.get("testTimeAugmentation").asText());
+
+        // The same by hand: each image mirrored in Java, the two softmax outputs averaged
+        CnnlabModel model = CnnlabModel.load(run.resolve("model.zip"));
+        var images = RealData.cifar2().test();
+        int correct = 0;
+        var it = io.cnnlab.data.InMemoryIterator.inOrder(images, model.normalization(), 100);
+        while (it.hasNext()) {
+            var ds = it.next();
+            float[] x = ds.getFeatures().data().asFloat();
+            float[] mirrored = new float[x.length];
+            for (int i = 0; i < x.length; i += 32) {
+                for (int c = 0; c < 32; c++) {
+                    mirrored[i + c] = x[i + 31 - c];
+                }
+            }
+            var flipped = org.nd4j.linalg.factory.Nd4j.create(mirrored, ds.getFeatures().shape(), 'c');
+            var p = model.graph().outputSingle(ds.getFeatures()).add(model.graph().outputSingle(flipped));
+            var y = ds.getLabels();
+            for (int n = 0; n < p.rows(); n++) {
+                correct += p.getRow(n).argMax().getInt(0) == y.getRow(n).argMax().getInt(0) ? 1 : 0;
+            }
+        }
+        assertEquals(correct / 2000.0, ev.get("accuracy").asDouble(), 1e-12);
+    }
+
+    @Test
     void evaluateReproducesTheRunsValidationAccuracyExactly() throws Exception {
         Path run = out.resolve("net/seed-42");
         Cli.Result r = Cli.run("evaluate", "--model", run.resolve("model.zip").toString(), "--data", RealData.archive().toString());
