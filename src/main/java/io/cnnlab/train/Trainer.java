@@ -31,8 +31,9 @@ import java.util.function.Supplier;
  *
  * <p>The loop ({@link #fit}) only sequences epochs and batches; what happens around them is DL4J
  * {@link TrainingListener}s that also work under DL4J's own {@code graph.fit(iterator, epochs)}:
- * {@link EpochHistory} (the training curve), {@link NanGuard}, {@link NotebookLog},
- * {@link ProgressListener}, {@link EpochCheckpoint} and {@link StopOnSignal}. The loop feeds one batch
+ * {@link EpochHistory} (the training curve), {@link NanGuard}, {@link EpochEvaluation}, {@link NotebookLog},
+ * {@link EarlyStopping}, {@link EpochCheckpoint}, {@link StopOnSignal} and {@link ProgressListener}, in
+ * that order (each reads what the ones before it recorded). The loop feeds one batch
  * at a time, rather than an epoch through {@code fit(iterator)}, to re-seed ND4J's generator from
  * (seed, epoch, batch) before each step: with the batch order a function of (seed, epoch) too, a run
  * resumed from any checkpoint continues exactly as the uninterrupted run would have.
