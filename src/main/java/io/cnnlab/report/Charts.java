@@ -10,6 +10,7 @@ import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.internal.chartpart.Chart;
 import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.colors.XChartSeriesColors;
 import org.knowm.xchart.style.lines.SeriesLines;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
@@ -74,19 +75,25 @@ public final class Charts {
                 .xAxisTitle("epoch").yAxisTitle("accuracy").build();
         style(c.getStyler()).setMarkerSize(5);
         c.getStyler().setYAxisDecimalPattern("0.00");
-        valByArch.forEach((arch, val) -> {
-            double[] x = epochs(val.length);
-            XYSeries v = c.addSeries(arch + " val", x, val);
+        Color[] palette = new XChartSeriesColors().getSeriesColors();
+        int i = 0;
+        for (Map.Entry<String, double[]> e : valByArch.entrySet()) {
+            String arch = e.getKey();
+            double[] val = e.getValue();
+            Color colour = palette[i++ % palette.length]; // an architecture's two lines share its colour
+            XYSeries v = c.addSeries(arch + " val", epochs(val.length), val);
+            v.setLineColor(colour);
+            v.setMarkerColor(colour);
             v.setMarker(val.length <= 30 ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
             double[] train = trainByArch.get(arch);
             if (train != null && train.length > 0) {
                 XYSeries t = c.addSeries(arch + " train", epochs(train.length), train);
-                t.setLineColor(v.getLineColor());
-                t.setMarkerColor(v.getLineColor());
+                t.setLineColor(colour);
+                t.setMarkerColor(colour);
                 t.setLineStyle(SeriesLines.DASH_DASH);
                 t.setMarker(train.length <= 30 ? SeriesMarkers.DIAMOND : SeriesMarkers.NONE);
             }
-        });
+        }
         return c;
     }
 
