@@ -6,6 +6,7 @@ import org.datavec.api.records.Record;
 import org.datavec.api.records.metadata.RecordMetaData;
 import org.datavec.api.records.metadata.RecordMetaDataIndex;
 import org.datavec.api.records.reader.BaseRecordReader;
+import org.datavec.api.split.FileSplit;
 import org.datavec.api.split.InputSplit;
 import org.datavec.api.writable.IntWritable;
 import org.datavec.api.writable.NDArrayWritable;
@@ -98,12 +99,15 @@ public class CifarRecordReader extends BaseRecordReader {
     @Override
     public void initialize(Configuration conf, InputSplit split) {
         this.conf = conf;
-        URI[] locations = split.locations();
-        if (locations == null || locations.length == 0) {
-            throw new UserException("the input split names no location; give it the CIFAR source's path");
+        // The source is the split's own path: a FileSplit over a folder lists its files, its root is the folder.
+        File source;
+        if (split instanceof FileSplit fs) {
+            source = fs.getRootDir();
+        } else if (split.locations() != null && split.locations().length == 1) {
+            source = new File(split.locations()[0]);
+        } else {
+            throw new UserException("give the reader a FileSplit of the CIFAR source's path (a file or folder)");
         }
-        // A FileSplit over a folder lists its files: the source is their common root, the split's own path.
-        File source = new File(commonRoot(locations));
         CifarData data = DataSources.decode(source.toPath());
         String which = conf.get(SPLIT, "train");
         LabeledImages chosen = switch (which) {
@@ -113,25 +117,6 @@ public class CifarRecordReader extends BaseRecordReader {
         };
         String s = conf.get(SEED);
         use(chosen, s == null ? null : Long.parseLong(s));
-    }
-
-    private static URI commonRoot(URI[] locations) {
-        if (locations.length == 1) {
-            return locations[0];
-        }
-        String prefix = locations[0].getPath();
-        for (URI u : locations) {
-            while (!u.getPath().startsWith(prefix)) {
-                prefix = prefix.substring(0, prefix.lastIndexOf('/', prefix.length() - 2) + 1);
-            }
-        }
-        // The split's root is the folder holding train/ and test/ (an image tree) or the binary batches.
-        File root = new File(prefix);
-        while (root != null && !new File(root, "train").isDirectory() && !new File(root, "data_batch_1.bin").isFile()
-                && !new File(root, "cifar-10-batches-bin").isDirectory()) {
-            root = root.getParentFile();
-        }
-        return (root == null ? new File(prefix) : root).toURI();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.cnnlab.train;
 
+import io.cnnlab.inference.ModelFiles;
 import io.cnnlab.util.AtomicFiles;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -42,8 +43,9 @@ public final class EarlyStopping extends BaseTrainingListener {
 
     @Override
     public void onEpochEnd(Model model) {
-        List<Double> val = history.curves().valAccuracy();
-        int best = history.curves().bestEpoch();
+        RunMetrics.Curves curves = history.curves();
+        List<Double> val = curves.valAccuracy();
+        int best = curves.bestEpoch();
         if (best == val.size()) {
             ComputationGraph g = (ComputationGraph) model;
             if (bestFile != null) {
@@ -59,18 +61,7 @@ public final class EarlyStopping extends BaseTrainingListener {
 
     /** Puts the best epoch's parameters into {@code graph}. */
     public void restoreBest(ComputationGraph graph) {
-        INDArray best = bestFile != null ? ModelSerializerParams.read(bestFile) : bestInMemory;
+        INDArray best = bestFile != null ? ModelFiles.load(bestFile, false).params() : bestInMemory;
         graph.params().assign(best);
-    }
-
-    /** Reads the parameters of a zip written by {@link ModelSerializer}. */
-    private static final class ModelSerializerParams {
-        static INDArray read(Path zip) {
-            try {
-                return ModelSerializer.restoreComputationGraph(zip.toFile(), false).params();
-            } catch (java.io.IOException e) {
-                throw new io.cnnlab.UserException("cannot read the best model " + zip + " (" + e.getMessage() + ")");
-            }
-        }
     }
 }

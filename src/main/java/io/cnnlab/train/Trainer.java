@@ -145,6 +145,7 @@ public final class Trainer {
             listeners.add(checkpoint);
         }
         listeners.add(new StopOnSignal(checkpoint));
+        boolean stoppedEarly = false;
         StopSignal.install();
         try (ProgressListener progress = new ProgressListener(history, it.batchesPerEpoch(), start.epochsDone(),
                 cfg.epochs()).startingAtBatch(start.batchesDone())) {
@@ -155,10 +156,14 @@ public final class Trainer {
             } catch (EarlyStopping.Stop stop) {
                 log.println("cnnlab: " + stop.getMessage() + "; keeping that epoch's model");
                 earlyStop.restoreBest(graph);
+                stoppedEarly = true;
             }
         }
         double trainAcc = accuracy(graph, data.train(), cfg.batchSize());
-        double valAcc = accuracy(graph, data.test(), cfg.batchSize());
+        // The last epoch's evaluation already measured these parameters on the validation set.
+        List<Double> evaluated = history.curves().valAccuracy();
+        double valAcc = stoppedEarly || evaluated.size() != cfg.epochs() ? accuracy(graph, data.test(), cfg.batchSize())
+                : evaluated.get(evaluated.size() - 1);
         log.printf("Accuracy train: %.2f%n", trainAcc);
         log.printf("Accuracy val: %.2f%n", valAcc);
 
