@@ -36,7 +36,9 @@ class PackageLayoutTest {
         MAY_USE.put("train", new String[] {"backend", "data", "inference", "model", "parallel", "util"});
         MAY_USE.put("experiment", new String[] {"backend", "data", "inference", "model", "parallel", "train", "util"});
         MAY_USE.put("report", new String[] {"experiment", "train", "util"});
-        MAY_USE.put("cli", new String[] {"backend", "data", "experiment", "inference", "model", "parallel", "report", "train", "util"});
+        MAY_USE.put("spark", new String[] {"backend", "data", "experiment", "train", "util"});
+        MAY_USE.put("cli", new String[] {"backend", "data", "experiment", "inference", "model", "parallel", "report", "spark", "train",
+            "util"});
     }
 
     @Test

@@ -11,12 +11,15 @@ import io.cnnlab.experiment.Profiles;
 import io.cnnlab.util.RunLock;
 import io.cnnlab.train.RunMetrics;
 import io.cnnlab.train.TrainConfig;
+import io.cnnlab.UserException;
+import io.cnnlab.spark.SparkCompare;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code cnnlab compare}: the notebook's study, every architecture under one budget, with a report. */
@@ -38,6 +41,17 @@ public final class CompareCommand implements Callable<Integer> {
     @Option(names = "--fresh", description = "Train every run anew, replacing the runs --out holds for them "
             + "(without it, runs made with other settings are an error).")
     boolean fresh;
+    @Option(names = "--spark", arity = "0..1", fallbackValue = "", paramLabel = "MASTER",
+            description = {"Run each (architecture, seed) as a Spark task: local[N], local-cluster[W,C,MB] or spark://host:port;",
+                "without a value, the master spark-submit gives. Results land in --out as a local compare writes them."})
+    String spark;
+    @Option(names = "--spark-conf", paramLabel = "KEY=VALUE",
+            description = "A Spark setting, e.g. spark.task.cpus=2 (cores per run), spark.executor.memory=2g; repeatable.")
+    Map<String, String> sparkConf;
+    @Option(names = "--checkpoint-dir", paramLabel = "DIR",
+            description = {"With --spark: a folder every executor sees (a shared filesystem) for the runs' checkpoints:",
+                "a run whose executor dies resumes there. Without it, such a run starts again."})
+    Path checkpointDir;
 
     @Override
     public Integer call() {
@@ -51,11 +65,23 @@ public final class CompareCommand implements Callable<Integer> {
         Path dir = (out != null ? out : Path.of(s.out() != null ? s.out() : "runs/compare-" + ds.replace(',', '_')))
                 .toAbsolutePath().normalize();
         String spec = DataSources.resolveSpec(s.data());
+        // Spark's settings are checked (and its master reached) before any data is read or file written.
+        SparkCompare onSpark = null;
+        if (spark != null) {
+            if (options.workers() != 0) {
+                throw new UserException("--workers does not apply with --spark: each run trains with spark.task.cpus cores;"
+                        + " set --spark-conf spark.task.cpus=N");
+            }
+            onSpark = SparkCompare.prepare(new SparkCompare.Options(spark, sparkConf, checkpointDir), System.out);
+        } else if (checkpointDir != null || sparkConf != null) {
+            throw new UserException("--checkpoint-dir and --spark-conf apply only with --spark");
+        }
+        int workers = onSpark != null ? onSpark.taskCpus() : options.workers();
         // Validates epochs, batch size and learning rate as a training run would.
         new TrainConfig(archList.get(0), ds, s.epochs(), s.batchSize(),
                 s.learningRate() != null ? s.learningRate() : 1e-2, s.seed(), spec, dir, true);
         Comparison.Plan plan = new Comparison.Plan(archList, ds, s.epochs(), s.seeds(), s.seed(), s.batchSize(),
-                s.learningRate(), spec, dir, options.workers(), fresh, s.recipe());
+                s.learningRate(), spec, dir, workers, fresh, s.recipe());
 
         DataSources.Loaded loaded = TrainCommand.load(ds, spec);
         RunFolder.prepare(dir);
@@ -64,8 +90,15 @@ public final class CompareCommand implements Callable<Integer> {
                 plan.seeds(), plan.epochs(), Backend.describe());
         List<RunMetrics> runs;
         try (RunLock lock = RunLock.acquire(dir)) {
-            runs = new Comparison(System.out).pipeline(options.pipeline).run(plan, loaded.data(), loaded.source(), loaded.seconds());
-            ComparisonReport.write(dir, plan, runs);
+            if (onSpark != null) {
+                SparkCompare.Result r = onSpark.run(plan, loaded.data(), options.pipeline);
+                runs = r.runs();
+                ComparisonReport.write(dir, plan, runs, r.cluster());
+            } else {
+                runs = new Comparison(System.out).pipeline(options.pipeline).run(plan, loaded.data(), loaded.source(),
+                        loaded.seconds());
+                ComparisonReport.write(dir, plan, runs);
+            }
         }
         System.out.println();
         System.out.printf("%-11s %9s  %-15s %-15s %s%n", "arch", "params", "train acc", "val acc", "s/epoch");

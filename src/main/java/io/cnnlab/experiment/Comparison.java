@@ -71,6 +71,13 @@ public final class Comparison {
         }
     }
 
+    /**
+     * Where a comparison ran when not on this machine alone: the Spark master, the number of executors that
+     * ran its runs, the cores (task slots) the cluster gave it and the cores each run trained with.
+     */
+    public record Cluster(String master, String sparkVersion, int executors, int cores, int taskCpus) {
+    }
+
     private final PrintStream log;
 
     private Pipeline pipeline = Pipeline.MEMORY;
@@ -96,41 +103,57 @@ public final class Comparison {
             for (long seed : plan.seedList()) {
                 n++;
                 Path dir = plan.runDir(arch, seed);
-                TrainConfig cfg = plan.config(arch, seed);
-                RunSettings asked = RunSettings.of(cfg, data);
                 try (RunLock lock = RunLock.acquire(dir)) {
-                    if (plan.fresh()) {
-                        clear(dir);
-                    }
-                    Path metricsFile = dir.resolve("metrics.json");
-                    Optional<Path> checkpoint = new Checkpoints(dir, 2).latest();
-                    if (Files.isRegularFile(metricsFile)) {
-                        RunMetrics done = read(metricsFile);
-                        RunSettings.requireSame(dir, done.settings(), asked, FIX);
-                        log.printf("cnnlab: [%d/%d] %s seed %d: finished earlier, reusing %s%n", n, total, arch, seed,
-                                metricsFile);
-                        all.add(done);
-                        continue;
-                    }
-                    Trainer trainer = new Trainer(log).pipeline(pipeline);
-                    if (checkpoint.isPresent()) {
-                        RunSettings.requireSame(dir, Checkpoints.readState(checkpoint.get()).settings(), asked, FIX);
-                        log.printf("cnnlab: [%d/%d] %s seed %d, %d epochs, lr %s%n", n, total, arch, seed, plan.epochs(),
-                                plan.learningRateOf(arch));
-                        all.add(trainer.resume(dir, plan.epochs(), data, dataSource, loadSeconds).metrics());
-                    } else {
-                        log.printf("cnnlab: [%d/%d] %s seed %d, %d epochs, lr %s%n", n, total, arch, seed, plan.epochs(),
-                                plan.learningRateOf(arch));
-                        all.add(trainer.train(cfg, data, dataSource, loadSeconds).metrics());
-                    }
+                    String label = String.format("[%d/%d] %s seed %d", n, total, arch, seed);
+                    all.add(trainOrReuse(plan.config(arch, seed), plan.fresh(), data, dataSource, loadSeconds, pipeline,
+                            log, label).metrics());
                 }
             }
         }
         return all;
     }
 
+    /** How a run came to be finished: found finished, resumed from a checkpoint, or trained from its start. */
+    public enum Start { REUSED, RESUMED, NEW }
+
+    /** A finished run and how it came to be; {@code resumedAtEpoch} is the 1-based epoch a resumed run went on from. */
+    public record Outcome(RunMetrics metrics, Start start, int resumedAtEpoch) {
+    }
+
+    /**
+     * One run of a comparison in the folder {@code cfg.out()}, which the caller has locked: reused when it
+     * holds the run's metrics, resumed when it holds a checkpoint, else trained; the first two only when
+     * the recorded settings are the ones asked for (else a {@link UserException}). {@code fresh} clears
+     * the folder first. Local and distributed comparisons both run their runs through here.
+     */
+    public static Outcome trainOrReuse(TrainConfig cfg, boolean fresh, CifarData data, String dataSource,
+                                       double loadSeconds, Pipeline pipeline, PrintStream log, String label) {
+        Path dir = cfg.out();
+        RunSettings asked = RunSettings.of(cfg, data);
+        if (fresh) {
+            clearRun(dir);
+        }
+        Path metricsFile = dir.resolve("metrics.json");
+        Optional<Path> checkpoint = new Checkpoints(dir, 2).latest();
+        if (Files.isRegularFile(metricsFile)) {
+            RunMetrics done = read(metricsFile);
+            RunSettings.requireSame(dir, done.settings(), asked, FIX);
+            log.printf("cnnlab: %s: finished earlier, reusing %s%n", label, metricsFile);
+            return new Outcome(done, Start.REUSED, 0);
+        }
+        Trainer trainer = new Trainer(log).pipeline(pipeline);
+        log.printf("cnnlab: %s, %d epochs, lr %s%n", label, cfg.epochs(), cfg.learningRate());
+        if (checkpoint.isPresent()) {
+            var state = Checkpoints.readState(checkpoint.get());
+            RunSettings.requireSame(dir, state.settings(), asked, FIX);
+            return new Outcome(trainer.resume(dir, cfg.epochs(), data, dataSource, loadSeconds).metrics(), Start.RESUMED,
+                    state.epochsDone() + 1);
+        }
+        return new Outcome(trainer.train(cfg, data, dataSource, loadSeconds).metrics(), Start.NEW, 0);
+    }
+
     /** Removes a run's results and checkpoints (not its lock, which the caller holds). */
-    private static void clear(Path dir) {
+    public static void clearRun(Path dir) {
         try (Stream<Path> entries = Files.list(dir)) {
             for (Path p : (Iterable<Path>) entries::iterator) {
                 if (!p.getFileName().toString().equals(".lock")) {

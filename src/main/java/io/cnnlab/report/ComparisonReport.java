@@ -97,11 +97,19 @@ public final class ComparisonReport {
     }
 
     public static void write(Path dir, Comparison.Plan plan, List<RunMetrics> runs) {
+        write(dir, plan, runs, null);
+    }
+
+    /** As {@link #write(Path, Comparison.Plan, List)}, naming the cluster the runs ran on (null: this machine). */
+    public static void write(Path dir, Comparison.Plan plan, List<RunMetrics> runs, Comparison.Cluster cluster) {
         List<Summary> summary = summarize(plan.archs(), runs);
         AtomicFiles.writeString(dir.resolve("results.csv"), csv(runs, summary));
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("settings", settings(plan));
         json.put("machine", RuntimeInfo.machine());
+        if (cluster != null) {
+            json.put("cluster", cluster);
+        }
         json.put("summary", summary);
         json.put("runs", runs);
         AtomicFiles.write(dir.resolve("results.json"), tmp -> Json.MAPPER.writeValue(tmp.toFile(), json));
@@ -125,7 +133,7 @@ public final class ComparisonReport {
         charts.put(CHARTS.get(4), Charts.png(Charts.secondsPerEpoch(archs, col(summary, Summary::secondsPerEpochMean),
                 col(summary, Summary::secondsPerEpochSd))));
         charts.forEach((name, png) -> AtomicFiles.write(dir.resolve(name), tmp -> Files.write(tmp, png)));
-        AtomicFiles.writeString(dir.resolve("report.html"), html(plan, runs, summary, charts));
+        AtomicFiles.writeString(dir.resolve("report.html"), html(plan, runs, summary, charts, cluster));
     }
 
     /** A recipe in a few words: the notebook's, or what differs from it. */
@@ -192,7 +200,8 @@ public final class ComparisonReport {
         return String.valueOf(o).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 
-    static String html(Comparison.Plan plan, List<RunMetrics> runs, List<Summary> summary, Map<String, byte[]> charts) {
+    static String html(Comparison.Plan plan, List<RunMetrics> runs, List<Summary> summary, Map<String, byte[]> charts,
+                       Comparison.Cluster cluster) {
         StringBuilder rows = new StringBuilder();
         double bestVal = summary.stream().mapToDouble(Summary::valAccuracyMean).max().orElse(0);
         for (Summary s : summary) {
@@ -214,6 +223,14 @@ public final class ComparisonReport {
                 .orElse("<p>(<code>net</code> was not part of this comparison.)</p>");
         Map<String, Object> machine = RuntimeInfo.machine();
         StringBuilder machineRows = new StringBuilder();
+        if (cluster != null) {
+            machine = new LinkedHashMap<>(machine);
+            machine.put("Spark master", cluster.master());
+            machine.put("Spark version", cluster.sparkVersion());
+            machine.put("executors that ran runs", cluster.executors());
+            machine.put("cores (task slots)", cluster.cores());
+            machine.put("cores per run (spark.task.cpus)", cluster.taskCpus());
+        }
         machine.forEach((k, v) -> machineRows.append("<tr><td>").append(esc(k)).append("</td><td>").append(esc(v)).append("</td></tr>"));
         String backend = runs.isEmpty() ? "" : runs.get(0).environment().backend();
         return """
