@@ -16,6 +16,7 @@ import io.cnnlab.spark.SparkCompare;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -84,10 +85,32 @@ public final class CompareCommand implements Callable<Integer> {
                 s.learningRate(), spec, dir, workers, fresh, s.recipe());
 
         DataSources.Loaded loaded = TrainCommand.load(ds, spec);
+        boolean created = !Files.exists(dir);
         RunFolder.prepare(dir);
         System.out.printf("cnnlab: comparing %s on %s (%,d train / %,d val images), %d seeds x %d epochs, backend %s%n",
                 String.join(", ", archList), ds, loaded.data().train().size(), loaded.data().test().size(),
                 plan.seeds(), plan.epochs(), Backend.describe());
+        List<RunMetrics> runs;
+        try {
+            runs = compare(dir, plan, loaded, onSpark, options);
+        } catch (RuntimeException e) {
+            if (created) {
+                RunFolder.removeIfUnused(dir); // a comparison that failed before its first run leaves no folder
+            }
+            throw e;
+        }
+        System.out.println();
+        System.out.printf("%-11s %9s  %-15s %-15s %s%n", "arch", "params", "train acc", "val acc", "s/epoch");
+        for (ComparisonReport.Summary r : ComparisonReport.summarize(archList, runs)) {
+            System.out.printf("%-11s %,9d  %.3f ± %.3f   %.3f ± %.3f   %.2f%n", r.arch(), r.trainableParams(),
+                    r.trainAccuracyMean(), r.trainAccuracySd(), r.valAccuracyMean(), r.valAccuracySd(), r.secondsPerEpochMean());
+        }
+        System.out.println("cnnlab: wrote " + dir.resolve("report.html") + " (and results.csv, results.json, charts)");
+        return 0;
+    }
+
+    private static List<RunMetrics> compare(Path dir, Comparison.Plan plan, DataSources.Loaded loaded, SparkCompare onSpark,
+                                            RunOptions options) {
         List<RunMetrics> runs;
         try (RunLock lock = RunLock.acquire(dir)) {
             if (onSpark != null) {
@@ -100,13 +123,6 @@ public final class CompareCommand implements Callable<Integer> {
                 ComparisonReport.write(dir, plan, runs);
             }
         }
-        System.out.println();
-        System.out.printf("%-11s %9s  %-15s %-15s %s%n", "arch", "params", "train acc", "val acc", "s/epoch");
-        for (ComparisonReport.Summary r : ComparisonReport.summarize(archList, runs)) {
-            System.out.printf("%-11s %,9d  %.3f ± %.3f   %.3f ± %.3f   %.2f%n", r.arch(), r.trainableParams(),
-                    r.trainAccuracyMean(), r.trainAccuracySd(), r.valAccuracyMean(), r.valAccuracySd(), r.secondsPerEpochMean());
-        }
-        System.out.println("cnnlab: wrote " + dir.resolve("report.html") + " (and results.csv, results.json, charts)");
-        return 0;
+        return runs;
     }
 }

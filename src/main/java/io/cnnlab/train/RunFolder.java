@@ -7,6 +7,7 @@ import io.cnnlab.util.Json;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -27,6 +28,21 @@ public record RunFolder(Path dir) {
                     + "); choose another --out or fix its permissions");
         }
         return new RunFolder(dir);
+    }
+
+    /**
+     * Removes {@code dir} if it holds nothing but a released lock file: what a command that created it and
+     * failed before writing anything leaves. Anything else stays.
+     */
+    public static void removeIfUnused(Path dir) {
+        try (var entries = Files.list(dir)) {
+            if (entries.allMatch(p -> p.getFileName().toString().equals(".lock"))) {
+                Files.deleteIfExists(dir.resolve(".lock"));
+                Files.delete(dir);
+            }
+        } catch (IOException e) {
+            // it stays; the command's own error is what the user needs to see
+        }
     }
 
     public Checkpoints checkpoints(int keep) {

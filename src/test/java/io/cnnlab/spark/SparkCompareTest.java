@@ -30,6 +30,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -126,6 +127,25 @@ class SparkCompareTest {
         assertEquals(0, driver.exitValue(), output);
         assertTrue(output.matches("(?s).*finished on executor .*attempt 2, resumed at epoch [2-6].*"), output);
         assertSameSweep(local, out);
+    }
+
+    @Test
+    @Order(4)
+    void aClusterWithoutEnoughMemoryPerExecutorIsOneLineAndLeavesNoResults() throws Exception {
+        assertTrue(cluster != null, "the cluster test ran first");
+        Path out = tmp.resolve("spark-no-memory");
+        Path log = tmp.resolve("spark-no-memory.log");
+        // The workers offer 2 GB each; an executor of 8 GB fits on none, and the master would wait for ever.
+        int code = Jvm.cnnlab(log, ENV, sweep(out, "--spark", cluster.master, "--spark-conf", "spark.executor.memory=8g",
+                "--spark-conf", SparkCompare.EXECUTOR_WAIT + "=15"));
+        String output = Files.readString(log);
+        assertEquals(2, code, output);
+        List<String> errors = output.lines().filter(l -> l.contains("started no executor")).toList();
+        assertEquals(1, errors.size(), output);
+        assertTrue(errors.get(0).contains("spark.executor.memory=8g") && errors.get(0).contains("lower --spark-conf"
+                + " spark.executor.memory, or add workers"), errors.get(0));
+        assertFalse(output.contains("\tat "), "no stack trace: " + output);
+        assertFalse(Files.exists(out), "no --out folder");
     }
 
     /** Waits for a run folder in {@code ckpt} with a checkpoint and no metrics; returns the PID holding it. */
