@@ -10,7 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * The data set of an executor JVM, decoded once and shared by the tasks it runs (in local mode, by the
+ * The data set of an executor JVM, decoded once per application and shared by the tasks it runs (in local mode, by the
  * driver's task threads). A file comes through Spark ({@code SparkContext.addFile}), a URL is downloaded
  * by the executor itself; either way into Spark's per-application folder, which Spark removes.
  */
@@ -43,7 +43,8 @@ final class ExecutorData {
     }
 
     static synchronized DataSources.Loaded get(RunTask task) {
-        String k = task.dataFile() + "|" + task.dataUrl() + "|" + task.dataset();
+        // Spark's file folder is the application's: a later application's file of the same name is new data.
+        String k = SparkFiles.getRootDirectory() + "|" + task.dataFile() + "|" + task.dataUrl() + "|" + task.dataset();
         if (!k.equals(key)) {
             loaded = null; // one data set per executor: a new one replaces the last
             long t0 = System.nanoTime();
