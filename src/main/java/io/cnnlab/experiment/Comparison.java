@@ -133,13 +133,10 @@ public final class Comparison {
         if (fresh) {
             clearRun(dir);
         }
-        Path metricsFile = dir.resolve("metrics.json");
         Optional<Path> checkpoint = new Checkpoints(dir, 2).latest();
-        if (Files.isRegularFile(metricsFile)) {
-            RunMetrics done = read(metricsFile);
-            RunSettings.requireSame(dir, done.settings(), asked, FIX);
-            log.printf("cnnlab: %s: finished earlier, reusing %s%n", label, metricsFile);
-            return new Outcome(done, Start.REUSED, 0);
+        Optional<RunMetrics> done = finished(dir, asked, log, label);
+        if (done.isPresent()) {
+            return new Outcome(done.get(), Start.REUSED, 0);
         }
         Trainer trainer = new Trainer(log).pipeline(pipeline);
         log.printf("cnnlab: %s, %d epochs, lr %s%n", label, cfg.epochs(), cfg.learningRate());
@@ -163,6 +160,21 @@ public final class Comparison {
         } catch (IOException e) {
             throw new UserException("cannot clear " + dir + " for --fresh (" + e.getMessage() + "); check its permissions");
         }
+    }
+
+    /**
+     * The run {@code dir} holds finished, if it holds one (logged as reused): only when its recorded settings
+     * are {@code asked}, else a {@link UserException} naming the differences.
+     */
+    public static Optional<RunMetrics> finished(Path dir, RunSettings asked, PrintStream log, String label) {
+        Path metricsFile = dir.resolve("metrics.json");
+        if (!Files.isRegularFile(metricsFile)) {
+            return Optional.empty();
+        }
+        RunMetrics done = read(metricsFile);
+        RunSettings.requireSame(dir, done.settings(), asked, FIX);
+        log.printf("cnnlab: %s: finished earlier, reusing %s%n", label, metricsFile);
+        return Optional.of(done);
     }
 
     static RunMetrics read(Path metricsFile) {

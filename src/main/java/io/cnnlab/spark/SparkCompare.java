@@ -27,6 +27,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.regex.Pattern;
@@ -161,13 +162,10 @@ public final class SparkCompare {
             for (long seed : plan.seedList()) {
                 n++;
                 TrainConfig cfg = plan.config(arch, seed);
-                Path metricsFile = plan.runDir(arch, seed).resolve("metrics.json");
-                if (!plan.fresh() && Files.isRegularFile(metricsFile)) {
-                    RunMetrics m = readMetrics(metricsFile);
-                    RunSettings.requireSame(metricsFile.getParent(), m.settings(), RunSettings.of(cfg, data),
-                            "re-run with --fresh to train it again, or choose another --out");
-                    log.printf("cnnlab: [%d/%d] %s seed %d: finished earlier, reusing %s%n", n, total, arch, seed, metricsFile);
-                    done.put(key(arch, seed), m);
+                Optional<RunMetrics> m = plan.fresh() ? Optional.empty() : Comparison.finished(plan.runDir(arch, seed),
+                        RunSettings.of(cfg, data), log, String.format("[%d/%d] %s seed %d", n, total, arch, seed));
+                if (m.isPresent()) {
+                    done.put(key(arch, seed), m.get());
                 } else {
                     todo.add(cfg);
                 }
@@ -371,14 +369,6 @@ public final class SparkCompare {
             return c == null ? null : Json.MAPPER.treeToValue(c, Comparison.Cluster.class);
         } catch (IOException e) {
             return null;
-        }
-    }
-
-    private static RunMetrics readMetrics(Path f) {
-        try {
-            return Json.MAPPER.readValue(f.toFile(), RunMetrics.class);
-        } catch (IOException e) {
-            throw new UserException(f + " is unreadable (" + firstLine(e) + "); run compare with --fresh to train that run again");
         }
     }
 
