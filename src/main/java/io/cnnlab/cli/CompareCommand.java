@@ -60,7 +60,7 @@ public final class CompareCommand implements Callable<Integer> {
                 .over(options.given()).over(Profile.given("archs", archs, "seeds", seeds));
         List<String> archList = new ArrayList<>(s.archs());
         if (archList.isEmpty()) {
-            archList.addAll(Architectures.names());
+            archList.addAll(Architectures.notebookNames());
         }
         String ds = s.dataset();
         Path dir = (out != null ? out : Path.of(s.out() != null ? s.out() : "runs/compare-" + ds.replace(',', '_')))
@@ -79,10 +79,13 @@ public final class CompareCommand implements Callable<Integer> {
         }
         int workers = onSpark != null ? onSpark.taskCpus() : options.workers();
         // Validates epochs, batch size and learning rate as a training run would.
-        new TrainConfig(archList.get(0), ds, s.epochs(), s.batchSize(),
-                s.learningRate() != null ? s.learningRate() : 1e-2, s.seed(), spec, dir, true);
+        int width = s.widthOrDefault();
+        for (String arch : archList) {
+            new TrainConfig(arch, ds, s.epochs(), s.batchSize(), s.learningRate() != null ? s.learningRate() : 1e-2,
+                    s.seed(), spec, dir, true, 0, s.recipe(), width);
+        }
         Comparison.Plan plan = new Comparison.Plan(archList, ds, s.epochs(), s.seeds(), s.seed(), s.batchSize(),
-                s.learningRate(), spec, dir, workers, fresh, s.recipe());
+                s.learningRate(), spec, dir, workers, fresh, s.recipe(), width);
 
         DataSources.Loaded loaded = TrainCommand.load(ds, spec);
         boolean created = !Files.exists(dir);

@@ -64,11 +64,15 @@ final class RunOptions {
             + "for N epochs, keeping the best epoch's model; default 0 (off).")
     Integer earlyStop;
 
+    @Option(names = "--width", paramLabel = "N", description = "The architecture's base width, the notebook's n_chans1 "
+            + "(channels of the first convolution; later layers scale with it); default 32.")
+    Integer width;
+
     /** The options given on the command line, as a profile layer. */
     Profile given() {
         return Profile.given("dataset", dataset, "epochs", epochs, "batchSize", batchSize, "learningRate", learningRate,
                 "seed", seed, "data", data, "augment", augment, "optimizer", optimizer, "momentum", momentum,
                 "weightDecay", weightDecay, "schedule", schedule, "lrWarmupEpochs", lrWarmupEpochs,
-                "labelSmoothing", labelSmoothing, "earlyStop", earlyStop);
+                "labelSmoothing", labelSmoothing, "earlyStop", earlyStop, "width", width);
     }
 }

@@ -89,7 +89,7 @@ public final class TrainCommand implements Callable<Integer> {
                         + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         TrainConfig cfg = new TrainConfig(arch, dataset, s.epochs(), s.batchSize(), s.learningRate(), s.seed(),
                 s.data() == null ? DataSources.resolveSpec(null) : s.data(), outDir.toAbsolutePath().normalize(),
-                !noNanGuard, options.workers(), s.recipe());
+                !noNanGuard, options.workers(), s.recipe(), s.widthOrDefault());
         DataSources.Loaded loaded = load(cfg.dataset(), cfg.data());
         RunFolder.prepare(cfg.out());
         try (RunLock lock = RunLock.acquire(cfg.out())) {
@@ -131,7 +131,7 @@ public final class TrainCommand implements Callable<Integer> {
         System.out.printf("cnnlab: %s on %s: %,d train / %,d val images from %s (%s in %.2f s)%n", cfg.arch(),
                 cfg.dataset(), data.train().size(), data.test().size(), loaded.source(),
                 loaded.fromCache() ? "cached" : "decoded", loaded.seconds());
-        System.out.printf("cnnlab: %d epochs, batch %d, SGD lr %s, seed %d, backend %s%n", cfg.epochs(),
-                cfg.batchSize(), cfg.learningRate(), cfg.seed(), Backend.describe());
+        System.out.printf("cnnlab: %d epochs, batch %d, %s, seed %d, backend %s%n", cfg.epochs(),
+                cfg.batchSize(), cfg.recipe().describe(cfg.learningRate()), cfg.seed(), Backend.describe());
     }
 }

@@ -36,7 +36,13 @@ public final class Comparison {
 
     /** What to compare. {@code learningRate} null means each architecture's profile rate. */
     public record Plan(List<String> archs, String dataset, int epochs, int seeds, long firstSeed, int batchSize,
-                       Double learningRate, String data, Path out, int workers, boolean fresh, Recipe recipe) {
+                       Double learningRate, String data, Path out, int workers, boolean fresh, Recipe recipe, int width) {
+        /** A plan at every architecture's default width. */
+        public Plan(List<String> archs, String dataset, int epochs, int seeds, long firstSeed, int batchSize,
+                    Double learningRate, String data, Path out, int workers, boolean fresh, Recipe recipe) {
+            this(archs, dataset, epochs, seeds, firstSeed, batchSize, learningRate, data, out, workers, fresh, recipe, 0);
+        }
+
         public Plan {
             recipe = recipe == null ? Recipe.NOTEBOOK : recipe;
             if (archs.isEmpty()) {
@@ -67,7 +73,7 @@ public final class Comparison {
         /** The training configuration of one run of the plan, its worker count resolved. */
         public TrainConfig config(String arch, long seed) {
             return new TrainConfig(arch, dataset, epochs, batchSize, learningRateOf(arch), seed, data, runDir(arch, seed),
-                    true, workers == 0 ? DataParallel.autoWorkers() : workers, recipe);
+                    true, workers == 0 ? DataParallel.autoWorkers() : workers, recipe, width);
         }
     }
 

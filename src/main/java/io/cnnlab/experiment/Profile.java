@@ -9,12 +9,13 @@ import java.util.Map;
 /**
  * The settings a profile, the command line or the defaults give a run or a comparison; null means
  * "not given here", so that layers can be merged with {@link #over}. {@code archs} and {@code seeds}
- * belong to comparisons, {@code arch} to single runs; the last eight are the {@link Recipe}'s.
+ * belong to comparisons, {@code arch} to single runs; the eight from {@code augment} to {@code earlyStop} are the
+ * {@link Recipe}'s; {@code width} is the architecture's base width (the notebook's {@code n_chans1}).
  */
 public record Profile(String arch, List<String> archs, String dataset, Integer epochs, Integer batchSize,
                       Double learningRate, Long seed, Integer seeds, String data, String out, String description,
                       Boolean augment, String optimizer, Double momentum, Double weightDecay, String schedule,
-                      Integer lrWarmupEpochs, Double labelSmoothing, Integer earlyStop) {
+                      Integer lrWarmupEpochs, Double labelSmoothing, Integer earlyStop, Integer width) {
 
     /** Nothing given. */
     public static final Profile EMPTY = of(Map.of());
@@ -35,7 +36,7 @@ public record Profile(String arch, List<String> archs, String dataset, Integer e
                 pick(top.description, description), pick(top.augment, augment), pick(top.optimizer, optimizer),
                 pick(top.momentum, momentum), pick(top.weightDecay, weightDecay), pick(top.schedule, schedule),
                 pick(top.lrWarmupEpochs, lrWarmupEpochs), pick(top.labelSmoothing, labelSmoothing),
-                pick(top.earlyStop, earlyStop));
+                pick(top.earlyStop, earlyStop), pick(top.width, width));
     }
 
     /** The recipe these settings give, the notebook's where they give nothing. */
@@ -44,6 +45,17 @@ public record Profile(String arch, List<String> archs, String dataset, Integer e
         return new Recipe(pick(augment, n.augment()), pick(optimizer, n.optimizer()), pick(momentum, n.momentum()),
                 pick(weightDecay, n.weightDecay()), pick(schedule, n.schedule()), pick(lrWarmupEpochs, n.warmupEpochs()),
                 pick(labelSmoothing, n.labelSmoothing()), pick(earlyStop, n.earlyStop()));
+    }
+
+    /** The width given, 0 when none is (the architecture's default); a given width must be at least 1. */
+    public int widthOrDefault() {
+        if (width == null) {
+            return 0;
+        }
+        if (width < 1) {
+            throw new io.cnnlab.UserException("width must be a positive whole number, got " + width);
+        }
+        return width;
     }
 
     private static <T> T pick(T top, T below) {
@@ -58,7 +70,8 @@ public record Profile(String arch, List<String> archs, String dataset, Integer e
                 (Long) m.get("seed"), (Integer) m.get("seeds"), (String) m.get("data"), (String) m.get("out"),
                 (String) m.get("description"), (Boolean) m.get("augment"), (String) m.get("optimizer"),
                 (Double) m.get("momentum"), (Double) m.get("weightDecay"), (String) m.get("schedule"),
-                (Integer) m.get("lrWarmupEpochs"), (Double) m.get("labelSmoothing"), (Integer) m.get("earlyStop"));
+                (Integer) m.get("lrWarmupEpochs"), (Double) m.get("labelSmoothing"), (Integer) m.get("earlyStop"),
+                (Integer) m.get("width"));
     }
 
     /** {@code key: value} as a one-setting layer, null values left out. */

@@ -27,7 +27,7 @@ public final class Profiles {
             Map.entry("augment", Boolean.class), Map.entry("optimizer", String.class), Map.entry("momentum", Double.class),
             Map.entry("weightDecay", Double.class), Map.entry("schedule", String.class),
             Map.entry("lrWarmupEpochs", Integer.class), Map.entry("labelSmoothing", Double.class),
-            Map.entry("earlyStop", Integer.class));
+            Map.entry("earlyStop", Integer.class), Map.entry("width", Integer.class));
     /** The keys of a comparison profile ({@code cnnlab compare --profile}); {@code archs} is a list or a,b,c. */
     public static final Map<String, Class<?>> COMPARE_KEYS = compareKeys();
 

@@ -67,6 +67,20 @@ public final class Blocks {
         return name + "_act";
     }
 
+    /**
+     * airbench's conv group: conv 3x3 (no bias) → max-pool 2 → batch norm → relu → conv 3x3 (no bias) →
+     * batch norm → relu. Pooling before the first batch norm halves the resolution the rest of the group
+     * works at.
+     */
+    public static String convGroup(GraphBuilder g, String name, String input, int nOut) {
+        g.addLayer(name + "_conv1", new ConvolutionLayer.Builder(3, 3).padding(1, 1).nOut(nOut).hasBias(false)
+                .activation(Activation.IDENTITY).build(), input);
+        String x = maxPool(g, name + "_pool", name + "_conv1");
+        g.addLayer(name + "_bn1", new BatchNormalization.Builder().build(), x);
+        g.addLayer(name + "_act1", new ActivationLayer.Builder().activation(Activation.RELU).build(), name + "_bn1");
+        return convBnAct(g, name + "_conv2", name + "_act1", nOut, 3, null, 1.0, Activation.RELU);
+    }
+
     /** {@code out + x}. */
     public static String add(GraphBuilder g, String name, String a, String b) {
         g.addVertex(name, new ElementWiseVertex(ElementWiseVertex.Op.Add), a, b);

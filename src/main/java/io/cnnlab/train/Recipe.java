@@ -64,6 +64,34 @@ public record Recipe(boolean augment, String optimizer, double momentum, double 
         }
     }
 
+    /** One phrase for logs: "SGD lr 0.01" for the notebook's recipe, every other element named after it. */
+    public String describe(double lr) {
+        StringBuilder b = new StringBuilder(switch (optimizer) {
+            case "nesterov" -> "SGD with Nesterov momentum " + momentum;
+            case "adam" -> "Adam";
+            default -> "SGD";
+        }).append(" lr ").append(lr);
+        if (!schedule.equals("constant")) {
+            b.append(", ").append(schedule).append(" schedule");
+            if (warmupEpochs > 0 && !schedule.equals("step")) {
+                b.append(" (").append(warmupEpochs).append(" warm-up epochs)");
+            }
+        }
+        if (weightDecay > 0) {
+            b.append(", weight decay ").append(weightDecay);
+        }
+        if (labelSmoothing > 0) {
+            b.append(", label smoothing ").append(labelSmoothing);
+        }
+        if (augment) {
+            b.append(", crop/flip augmentation");
+        }
+        if (earlyStop > 0) {
+            b.append(", early stop after ").append(earlyStop).append(" epochs without gain");
+        }
+        return b.toString();
+    }
+
     /** The updater for a run of {@code epochs} epochs at base rate {@code lr}. */
     public IUpdater updater(double lr, int epochs) {
         ISchedule s = schedule(lr, epochs);

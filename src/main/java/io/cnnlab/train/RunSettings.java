@@ -17,11 +17,15 @@ import java.util.Objects;
  */
 public record RunSettings(String arch, String dataset, List<String> classes, String data, int epochs, int batchSize,
                           double learningRate, String optimizer, long seed, int workers, String cnnlabVersion,
-                          Recipe recipe) {
+                          Recipe recipe, int width) {
 
-    /** Runs recorded before recipes existed trained with the notebook's. */
+    /**
+     * Runs recorded before recipes existed trained with the notebook's; runs recorded before the width
+     * could be chosen (0 read from their files) had the default width, 32 for every architecture then.
+     */
     public RunSettings {
         recipe = recipe == null ? Recipe.NOTEBOOK : recipe;
+        width = width == 0 ? 32 : width;
     }
 
     /** The settings of {@code cfg} (its worker count resolved) on {@code data}, with this cnnlab's version. */
@@ -31,18 +35,19 @@ public record RunSettings(String arch, String dataset, List<String> classes, Str
         }
         return new RunSettings(cfg.arch(), cfg.dataset(), data.classNames(), data.fingerprint(), cfg.epochs(),
                 cfg.batchSize(), cfg.learningRate(), cfg.recipe().optimizer().toUpperCase(java.util.Locale.ROOT), cfg.seed(),
-                cfg.workers(), RuntimeInfo.cnnlabVersion(), cfg.recipe());
+                cfg.workers(), RuntimeInfo.cnnlabVersion(), cfg.recipe(), cfg.baseWidth());
     }
 
     public RunSettings withEpochs(int newEpochs) {
         return new RunSettings(arch, dataset, classes, data, newEpochs, batchSize, learningRate, optimizer, seed, workers,
-                cnnlabVersion, recipe);
+                cnnlabVersion, recipe, width);
     }
 
     /** Each setting that differs, as "name X there, Y now" ({@code this} recorded, {@code asked} wanted now). */
     public List<String> differences(RunSettings asked) {
         List<String> d = new ArrayList<>();
         differ(d, "architecture", arch, asked.arch);
+        differ(d, "width", width, asked.width);
         differ(d, "classes", classes, asked.classes);
         differ(d, "data", data, asked.data);
         differ(d, "epochs", epochs, asked.epochs);

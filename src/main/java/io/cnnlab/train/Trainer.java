@@ -109,6 +109,7 @@ public final class Trainer {
 
     static ComputationGraph newGraph(TrainConfig cfg, int numClasses) {
         return Architectures.get(cfg.arch()).create()
+                .baseWidth(cfg.baseWidth())
                 .numClasses(numClasses)
                 .seed(cfg.seed())
                 .updater(cfg.recipe().updater(cfg.learningRate(), cfg.epochs()))

@@ -115,6 +115,8 @@ class BadInputTest {
             Arguments.of("unknown option", new String[] {"train", "--epoch", "3"}, "Unknown options: '--epoch'"),
             Arguments.of("unknown optimizer", new String[] {"train", "--optimizer", "rmsprop", data, out}, "unknown optimizer 'rmsprop'; choose one of sgd, nesterov, adam"),
             Arguments.of("unknown schedule", new String[] {"compare", "--archs", "net", "--schedule", "linear", data, out}, "unknown schedule 'linear'"),
+            Arguments.of("odd width for a net that halves it", new String[] {"train", "--arch", "batchnorm", "--width", "33", data, out}, "batchnorm cannot have width 33: NetBatchNorm: baseWidth must be divisible by 2"),
+            Arguments.of("zero width", new String[] {"compare", "--archs", "net", "--width", "0", data, out}, "width must be a positive whole number, got 0"),
             Arguments.of("unknown command", new String[] {"trian"}, "Unmatched argument"));
     }
 

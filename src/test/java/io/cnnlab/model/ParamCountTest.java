@@ -44,6 +44,24 @@ class ParamCountTest {
         assertEquals(78210, count("bottleneck", 2));
     }
 
+    /**
+     * The CIFAR-10 recipe's architecture, counted by hand from its definition: stem conv 3x3 3->32 (no
+     * bias) + BN(32); per group conv 3x3 in->out and out->out (no bias), each with BN(out) gamma+beta;
+     * groups 32->64, 64->128, 128->128; the classifier 128->k with bias after the global pool.
+     */
+    @Test
+    void fastCountFromItsDefinition() {
+        for (int k : new int[] {2, 10}) {
+            long stem = 3 * 32 * 9 + 2 * 32;
+            long groups = 0;
+            int[][] io = {{32, 64}, {64, 128}, {128, 128}};
+            for (int[] g : io) {
+                groups += (long) g[0] * g[1] * 9 + 2 * g[1] + (long) g[1] * g[1] * 9 + 2 * g[1];
+            }
+            assertEquals(stem + groups + 128L * k + k, count("fast", k));
+        }
+    }
+
     @Test
     void perArrayListReadsLikeTheNotebooksNumelList() {
         ComputationGraph g = Architectures.get("net").create().init();
