@@ -5,6 +5,7 @@ import io.cnnlab.model.Architectures;
 import io.cnnlab.train.RunFolder;
 import io.cnnlab.backend.Backend;
 import io.cnnlab.data.DataSources;
+import io.cnnlab.report.Baseline;
 import io.cnnlab.report.ComparisonReport;
 import io.cnnlab.experiment.Comparison;
 import io.cnnlab.experiment.Profiles;
@@ -49,6 +50,9 @@ public final class CompareCommand implements Callable<Integer> {
     @Option(names = "--spark-conf", paramLabel = "KEY=VALUE",
             description = "A Spark setting, e.g. spark.task.cpus=2 (cores per run), spark.executor.memory=2g; repeatable.")
     Map<String, String> sparkConf;
+    @Option(names = "--baseline", paramLabel = "DIR",
+            description = "An earlier compare's folder (its results.json): the report sets its runs beside these, per architecture.")
+    Path baseline;
     @Option(names = "--checkpoint-dir", paramLabel = "DIR",
             description = {"With --spark: a folder every executor sees (a shared filesystem) for the runs' checkpoints:",
                 "a run whose executor dies resumes there. Without it, such a run starts again."})
@@ -66,6 +70,7 @@ public final class CompareCommand implements Callable<Integer> {
         Path dir = (out != null ? out : Path.of(s.out() != null ? s.out() : "runs/compare-" + ds.replace(',', '_')))
                 .toAbsolutePath().normalize();
         String spec = DataSources.resolveSpec(s.data());
+        Baseline before = baseline == null ? null : Baseline.read(baseline);
         // Spark's settings are checked (and its master reached) before any data is read or file written.
         SparkCompare onSpark = null;
         if (spark != null) {
@@ -95,7 +100,7 @@ public final class CompareCommand implements Callable<Integer> {
                 plan.seeds(), plan.epochs(), Backend.describe());
         List<RunMetrics> runs;
         try {
-            runs = compare(dir, plan, loaded, onSpark, options);
+            runs = compare(dir, plan, loaded, onSpark, options, before);
         } catch (RuntimeException e) {
             if (created) {
                 RunFolder.removeIfUnused(dir); // a comparison that failed before its first run leaves no folder
@@ -113,17 +118,17 @@ public final class CompareCommand implements Callable<Integer> {
     }
 
     private static List<RunMetrics> compare(Path dir, Comparison.Plan plan, DataSources.Loaded loaded, SparkCompare onSpark,
-                                            RunOptions options) {
+                                            RunOptions options, Baseline before) {
         List<RunMetrics> runs;
         try (RunLock lock = RunLock.acquire(dir)) {
             if (onSpark != null) {
                 SparkCompare.Result r = onSpark.run(plan, loaded.data(), options.pipeline);
                 runs = r.runs();
-                ComparisonReport.write(dir, plan, runs, r.cluster());
+                ComparisonReport.write(dir, plan, runs, r.cluster(), before);
             } else {
                 runs = new Comparison(System.out).pipeline(options.pipeline).run(plan, loaded.data(), loaded.source(),
                         loaded.seconds());
-                ComparisonReport.write(dir, plan, runs);
+                ComparisonReport.write(dir, plan, runs, null, before);
             }
         }
         return runs;

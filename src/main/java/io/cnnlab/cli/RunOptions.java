@@ -65,7 +65,7 @@ final class RunOptions {
     Integer earlyStop;
 
     @Option(names = "--width", paramLabel = "N", description = "The architecture's base width, the notebook's n_chans1 "
-            + "(channels of the first convolution; later layers scale with it); default 32.")
+            + "(channels of the first convolution; later layers scale with it); default 16 for net, 32 for the others.")
     Integer width;
 
     /** The options given on the command line, as a profile layer. */

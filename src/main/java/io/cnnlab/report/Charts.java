@@ -97,6 +97,37 @@ public final class Charts {
         return c;
     }
 
+    /**
+     * Mean validation accuracy per epoch of each architecture: this comparison's runs solid, the baseline's
+     * dashed in the same colour.
+     */
+    public static XYChart againstBaseline(Map<String, double[]> now, Map<String, double[]> baseline) {
+        XYChart c = new XYChartBuilder().width(WIDTH).height(HEIGHT)
+                .title("Validation accuracy per epoch (mean over seeds): this comparison solid, baseline dashed")
+                .xAxisTitle("epoch").yAxisTitle("validation accuracy").build();
+        style(c.getStyler()).setMarkerSize(5);
+        c.getStyler().setYAxisDecimalPattern("0.00");
+        Color[] palette = new XChartSeriesColors().getSeriesColors();
+        int i = 0;
+        for (Map.Entry<String, double[]> e : now.entrySet()) {
+            Color colour = palette[i++ % palette.length];
+            for (boolean isBaseline : new boolean[] {false, true}) {
+                double[] y = isBaseline ? baseline.get(e.getKey()) : e.getValue();
+                if (y == null || y.length == 0) {
+                    continue;
+                }
+                XYSeries s = c.addSeries(e.getKey() + (isBaseline ? " baseline" : ""), epochs(y.length), y);
+                s.setLineColor(colour);
+                s.setMarkerColor(colour);
+                s.setMarker(SeriesMarkers.NONE);
+                if (isBaseline) {
+                    s.setLineStyle(SeriesLines.DASH_DASH);
+                }
+            }
+        }
+        return c;
+    }
+
     private static double[] epochs(int n) {
         double[] x = new double[n];
         for (int i = 0; i < n; i++) {

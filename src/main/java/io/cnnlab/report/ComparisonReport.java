@@ -28,6 +28,8 @@ public final class ComparisonReport {
     public static final double NOTEBOOK_NET_VAL = 0.88;
     public static final List<String> CHARTS = List.of("loss.png", "curves.png", "accuracy.png", "accuracy-vs-params.png",
             "seconds-per-epoch.png");
+    /** The chart of a comparison's validation curves against its baseline's, when it has one. */
+    public static final String BASELINE_CHART = "against-baseline.png";
 
     /** Mean and sample standard deviation over seeds of one architecture's runs. */
     public record Summary(String arch, int runs, long trainableParams, double trainAccuracyMean, double trainAccuracySd,
@@ -102,7 +104,20 @@ public final class ComparisonReport {
 
     /** As {@link #write(Path, Comparison.Plan, List)}, naming the cluster the runs ran on (null: this machine). */
     public static void write(Path dir, Comparison.Plan plan, List<RunMetrics> runs, Comparison.Cluster cluster) {
+        write(dir, plan, runs, cluster, null);
+    }
+
+    /**
+     * As {@link #write(Path, Comparison.Plan, List, Comparison.Cluster)}, with the runs of an earlier comparison
+     * (null: none) set beside these for every architecture both hold: a table, a chart, and its summary in
+     * results.json.
+     */
+    public static void write(Path dir, Comparison.Plan plan, List<RunMetrics> runs, Comparison.Cluster cluster,
+                             Baseline baseline) {
         List<Summary> summary = summarize(plan.archs(), runs);
+        List<String> shared = baseline == null ? List.of()
+                : summary.stream().map(Summary::arch).filter(a -> !baseline.runsOf(a).isEmpty()).toList();
+        List<Summary> before = baseline == null ? List.of() : summarize(shared, baseline.runs());
         AtomicFiles.writeString(dir.resolve("results.csv"), csv(runs, summary));
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("settings", settings(plan));
@@ -111,6 +126,9 @@ public final class ComparisonReport {
             json.put("cluster", cluster);
         }
         json.put("summary", summary);
+        if (baseline != null) {
+            json.put("baseline", Map.of("from", baseline.from(), "summary", before));
+        }
         json.put("runs", runs);
         AtomicFiles.write(dir.resolve("results.json"), tmp -> Json.MAPPER.writeValue(tmp.toFile(), json));
 
@@ -132,8 +150,53 @@ public final class ComparisonReport {
                 col(summary, Summary::valAccuracyMean))));
         charts.put(CHARTS.get(4), Charts.png(Charts.secondsPerEpoch(archs, col(summary, Summary::secondsPerEpochMean),
                 col(summary, Summary::secondsPerEpochSd))));
+        if (!shared.isEmpty()) {
+            Map<String, double[]> now = new LinkedHashMap<>();
+            Map<String, double[]> then = new LinkedHashMap<>();
+            for (int i = 0; i < shared.size(); i++) {
+                now.put(shared.get(i), valCurves.get(shared.get(i)));
+                then.put(shared.get(i), before.get(i).meanValAccuracy());
+            }
+            charts.put(BASELINE_CHART, Charts.png(Charts.againstBaseline(now, then)));
+        }
         charts.forEach((name, png) -> AtomicFiles.write(dir.resolve(name), tmp -> Files.write(tmp, png)));
-        AtomicFiles.writeString(dir.resolve("report.html"), html(plan, runs, summary, charts, cluster));
+        String side = shared.isEmpty() ? "" : againstBaseline(plan, summary, before, baseline);
+        AtomicFiles.writeString(dir.resolve("report.html"), html(plan, runs, summary, charts, cluster)
+                .replace("<h2>Notebook reference</h2>", side + "<h2>Notebook reference</h2>"));
+    }
+
+    /**
+     * The section that sets each architecture's runs beside the baseline's: recipe, epochs, runs, train and
+     * validation accuracy at the last epoch (mean ± sd), and the best epoch of the mean validation curve.
+     */
+    static String againstBaseline(Comparison.Plan plan, List<Summary> summary, List<Summary> before, Baseline baseline) {
+        StringBuilder rows = new StringBuilder();
+        for (Summary then : before) {
+            Summary now = summary.stream().filter(x -> x.arch().equals(then.arch())).findFirst().orElseThrow();
+            RunMetrics first = baseline.runsOf(then.arch()).get(0);
+            rows.append(sideRow(then, "baseline", first.settings().recipe(), first.settings().epochs(),
+                    first.settings().learningRate()));
+            rows.append(sideRow(now, "this comparison", plan.recipe(), plan.epochs(), plan.learningRateOf(now.arch())));
+        }
+        return """
+                <h2>Against the baseline</h2>
+                <p class=sub>Baseline: <code>%s</code>. Accuracies at each run's last epoch, mean ± sd over seeds;
+                best: the highest point of the mean validation curve. The chart <code>%s</code> draws both
+                mean validation curves.</p>
+                <table><tr><th>architecture</th><th>runs of</th><th>recipe</th><th>lr</th><th>epochs</th><th>runs</th>
+                <th>train accuracy</th><th>validation accuracy</th><th>best validation (epoch)</th></tr>
+                %s</table>
+                """.formatted(esc(baseline.from()), BASELINE_CHART, rows);
+    }
+
+    private static String sideRow(Summary s, String which, Recipe recipe, int epochs, double lr) {
+        double[] v = s.meanValAccuracy();
+        String best = s.bestEpoch() == 0 || v.length < s.bestEpoch() ? ""
+                : String.format(Locale.ROOT, "%.3f (%d)", v[s.bestEpoch() - 1], s.bestEpoch());
+        return String.format(Locale.ROOT, "<tr><td>%s</td><td>%s</td><td>%s</td><td class=n>%s</td><td class=n>%d</td>"
+                        + "<td class=n>%d</td><td class=n>%.3f ± %.3f</td><td class=n>%.3f ± %.3f</td><td class=n>%s</td></tr>%n",
+                esc(s.arch()), which, esc(recipe(recipe)), lr, epochs, s.runs(), s.trainAccuracyMean(), s.trainAccuracySd(),
+                s.valAccuracyMean(), s.valAccuracySd(), best);
     }
 
     /** A recipe in a few words: the notebook's, or what differs from it. */
@@ -268,7 +331,7 @@ public final class ComparisonReport {
                 """.formatted(esc(plan.dataset()), esc(plan.dataset()), summary.size(), plan.seeds(), plan.epochs(), plan.batchSize(),
                 rows, reference, images, esc(String.join(", ", plan.archs())), esc(plan.dataset()), plan.epochs(),
                 esc(plan.seedList()), plan.batchSize(), esc(settings(plan).get("learningRate")),
-                plan.width() > 0 ? plan.width() : "each architecture's default (32)", esc(recipe(plan.recipe())),
+                plan.width() > 0 ? plan.width() : "each architecture's default", esc(recipe(plan.recipe())),
                 esc(plan.data()),
                 esc(backend), machineRows, esc(RuntimeInfo.cnnlabVersion()), esc(RuntimeInfo.dl4jVersion()));
     }

@@ -21,11 +21,11 @@ public record RunSettings(String arch, String dataset, List<String> classes, Str
 
     /**
      * Runs recorded before recipes existed trained with the notebook's; runs recorded before the width
-     * could be chosen (0 read from their files) had the default width, 32 for every architecture then.
+     * could be chosen (0 read from their files) had their architecture's default width.
      */
     public RunSettings {
         recipe = recipe == null ? Recipe.NOTEBOOK : recipe;
-        width = width == 0 ? 32 : width;
+        width = width == 0 ? io.cnnlab.model.Architectures.get(arch).create().baseWidth() : width;
     }
 
     /** The settings of {@code cfg} (its worker count resolved) on {@code data}, with this cnnlab's version. */

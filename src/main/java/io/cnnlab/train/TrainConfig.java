@@ -11,7 +11,7 @@ import java.nio.file.Path;
  * Everything one training run needs. The defaults are the notebook's: SGD with lr 1e-2, batch 64,
  * 100 epochs, seed 42 (its {@code torch.manual_seed(42)}), its {@link Recipe#NOTEBOOK recipe}. {@code workers} is how many threads share
  * each batch ({@link DataParallel}); 0 means {@code DataParallel.autoWorkers()}, resolved when training starts.
- * {@code width} is the architecture's base width (the notebook's {@code n_chans1}); 0 means its default (32).
+ * {@code width} is the architecture's base width (the notebook's {@code n_chans1}); 0 means its default (16 for net, 32 for the others).
  */
 public record TrainConfig(String arch, String dataset, int epochs, int batchSize, double learningRate,
                           long seed, String data, Path out, boolean nanGuard, int workers, Recipe recipe, int width) {

@@ -165,6 +165,39 @@ class CompareEvaluatePredictTest {
     }
 
     @Test
+    void aBaselineComparisonIsSetBesideThisOneForTheArchitecturesBothHold() throws Exception {
+        Path recipe = tmp.resolve("recipe");
+        Cli.Result r = Cli.run("compare", "--archs", "net", "--dataset", "cifar2", "--epochs", "1", "--seeds", "1",
+                "--optimizer", "nesterov", "--lr", "0.02", "--baseline", out.toString(),
+                "--data", RealData.archive().toString(), "--out", recipe.toString());
+        assertEquals(0, r.code(), r.err());
+        JsonNode before = Json.MAPPER.readTree(out.resolve("results.json").toFile()).get("summary").get(0);
+        JsonNode json = Json.MAPPER.readTree(recipe.resolve("results.json").toFile());
+        JsonNode side = json.get("baseline").get("summary");
+        assertEquals(1, side.size(), "skip is not in this comparison: " + side);
+        assertEquals("net", side.get(0).get("arch").asText());
+        assertEquals(before.get("valAccuracyMean").asDouble(), side.get(0).get("valAccuracyMean").asDouble(), 0.0);
+        assertEquals(2, side.get(0).get("runs").asInt(), "both baseline seeds");
+        assertEquals(out.toString(), json.get("baseline").get("from").asText());
+
+        String html = Files.readString(recipe.resolve("report.html"));
+        assertTrue(html.contains("<h2>Against the baseline</h2>"), html);
+        String mean = String.format(java.util.Locale.ROOT, "%.3f ± %.3f", before.get("valAccuracyMean").asDouble(),
+                before.get("valAccuracySd").asDouble());
+        assertTrue(html.contains("<td>net</td><td>baseline</td><td>the notebook's (SGD, constant rate, no augmentation)</td>")
+                && html.contains(mean), mean + " in " + html);
+        assertTrue(html.contains("<td>net</td><td>this comparison</td><td>nesterov (momentum 0.9), constant schedule</td>"), html);
+        BufferedImage chart = ImageIO.read(recipe.resolve(ComparisonReport.BASELINE_CHART).toFile());
+        assertEquals(Charts.WIDTH, chart.getWidth());
+
+        Cli.Result none = Cli.run("compare", "--archs", "net", "--epochs", "1", "--baseline", tmp.resolve("nothing").toString(),
+                "--data", RealData.archive().toString(), "--out", tmp.resolve("never").toString());
+        assertEquals(2, none.code(), none.err());
+        assertTrue(none.err().strip().endsWith("no results.json there; give the folder of an earlier compare"), none.err());
+        assertTrue(!Files.exists(tmp.resolve("never")), "no --out folder for a bad baseline");
+    }
+
+    @Test
     void evaluateWithFlipTtaAveragesEachImageWithItsMirror() throws Exception {
         Path run = out.resolve("net/seed-42");
         Path dir = tmp.resolve("tta");

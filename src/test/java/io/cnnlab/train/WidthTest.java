@@ -26,6 +26,8 @@ class WidthTest {
         long bn64 = 3 * 64 * 9 + 2 * 64 + 64 * 32 * 9 + 2 * 32 + (8 * 8 * 32 * 32 + 32) + (32 * 2 + 2);
         assertEquals(bn64, ParamCount.trainable(Trainer.newGraph(config("batchnorm", 64), 2)));
         assertEquals(38434, ParamCount.trainable(Trainer.newGraph(config("batchnorm", 0), 2)), "0: the default, 32");
+        assertEquals(16, config("net", 0).baseWidth());
+        assertEquals(18090, ParamCount.trainable(Trainer.newGraph(config("net", 16), 2)), "Net at its own width");
     }
 
     @Test
@@ -34,15 +36,15 @@ class WidthTest {
         RunSettings wide = RunSettings.of(config("net", 64), data);
         RunSettings plain = RunSettings.of(config("net", 0), data);
         assertEquals(64, wide.width());
-        assertEquals(32, plain.width());
-        assertEquals(List.of("width 32 there, 64 now"), plain.differences(wide));
+        assertEquals(16, plain.width(), "Net's n_chans1 is 16");
+        assertEquals(List.of("width 16 there, 64 now"), plain.differences(wide));
 
-        // metrics.json and checkpoints written before the width existed have no "width": they ran at 32.
+        // metrics.json and checkpoints written before the width existed have no "width": they ran at the default.
         ObjectNode old = Json.MAPPER.valueToTree(plain);
         old.remove("width");
         assertTrue(!old.has("width"));
         RunSettings read = Json.MAPPER.treeToValue(old, RunSettings.class);
         assertEquals(List.of(), read.differences(plain));
-        assertEquals(List.of("width 32 there, 64 now"), read.differences(wide));
+        assertEquals(List.of("width 16 there, 64 now"), read.differences(wide));
     }
 }
