@@ -103,7 +103,7 @@ public final class Charts {
      */
     public static XYChart againstBaseline(Map<String, double[]> now, Map<String, double[]> baseline) {
         XYChart c = new XYChartBuilder().width(WIDTH).height(HEIGHT)
-                .title("Validation accuracy per epoch (mean over seeds): this comparison solid, baseline dashed")
+                .title("Validation accuracy per epoch, mean over seeds: baseline dashed")
                 .xAxisTitle("epoch").yAxisTitle("validation accuracy").build();
         style(c.getStyler()).setMarkerSize(5);
         c.getStyler().setYAxisDecimalPattern("0.00");
