@@ -131,7 +131,7 @@ public final class TrainCommand implements Callable<Integer> {
         System.out.printf("cnnlab: %s on %s: %,d train / %,d val images from %s (%s in %.2f s)%n", cfg.arch(),
                 cfg.dataset(), data.train().size(), data.test().size(), loaded.source(),
                 loaded.fromCache() ? "cached" : "decoded", loaded.seconds());
-        System.out.printf("cnnlab: %d epochs, batch %d, %s, seed %d, backend %s%n", cfg.epochs(),
-                cfg.batchSize(), cfg.recipe().describe(cfg.learningRate()), cfg.seed(), Backend.describe());
+        System.out.printf("cnnlab: %d epochs, batch %d, lr %s, recipe %s, seed %d, backend %s%n", cfg.epochs(),
+                cfg.batchSize(), cfg.learningRate(), cfg.recipe().describe(), cfg.seed(), Backend.describe());
     }
 }

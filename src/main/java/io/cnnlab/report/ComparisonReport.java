@@ -199,27 +199,9 @@ public final class ComparisonReport {
                 s.valAccuracyMean(), s.valAccuracySd(), best);
     }
 
-    /** A recipe in a few words: the notebook's, or what differs from it. */
+    /** A recipe in a few words ({@link Recipe#describe()}). */
     static String recipe(Recipe r) {
-        if (r.equals(Recipe.NOTEBOOK)) {
-            return "the notebook's (SGD, constant rate, no augmentation)";
-        }
-        List<String> parts = new ArrayList<>();
-        parts.add(r.optimizer() + (r.optimizer().equals("nesterov") ? " (momentum " + r.momentum() + ")" : ""));
-        parts.add(r.schedule() + " schedule" + (r.warmupEpochs() > 0 ? ", " + r.warmupEpochs() + " warm-up epochs" : ""));
-        if (r.augment()) {
-            parts.add("crop + flip augmentation");
-        }
-        if (r.weightDecay() > 0) {
-            parts.add("weight decay " + r.weightDecay());
-        }
-        if (r.labelSmoothing() > 0) {
-            parts.add("label smoothing " + r.labelSmoothing());
-        }
-        if (r.earlyStop() > 0) {
-            parts.add("early stopping after " + r.earlyStop() + " epochs without improvement");
-        }
-        return String.join(", ", parts);
+        return r.describe();
     }
 
     private static Map<String, Object> settings(Comparison.Plan plan) {

@@ -64,32 +64,27 @@ public record Recipe(boolean augment, String optimizer, double momentum, double 
         }
     }
 
-    /** One phrase for logs: "SGD lr 0.01" for the notebook's recipe, every other element named after it. */
-    public String describe(double lr) {
-        StringBuilder b = new StringBuilder(switch (optimizer) {
-            case "nesterov" -> "SGD with Nesterov momentum " + momentum;
-            case "adam" -> "Adam";
-            default -> "SGD";
-        }).append(" lr ").append(lr);
-        if (!schedule.equals("constant")) {
-            b.append(", ").append(schedule).append(" schedule");
-            if (warmupEpochs > 0 && !schedule.equals("step")) {
-                b.append(" (").append(warmupEpochs).append(" warm-up epochs)");
-            }
+    /** The recipe in a few words, for logs and reports: the notebook's, or what differs from it. */
+    public String describe() {
+        if (equals(NOTEBOOK)) {
+            return "the notebook's (SGD, constant rate, no augmentation)";
+        }
+        List<String> parts = new java.util.ArrayList<>();
+        parts.add(optimizer + (optimizer.equals("nesterov") ? " (momentum " + momentum + ")" : ""));
+        parts.add(schedule + " schedule" + (warmupEpochs > 0 ? ", " + warmupEpochs + " warm-up epochs" : ""));
+        if (augment) {
+            parts.add("crop + flip augmentation");
         }
         if (weightDecay > 0) {
-            b.append(", weight decay ").append(weightDecay);
+            parts.add("weight decay " + weightDecay);
         }
         if (labelSmoothing > 0) {
-            b.append(", label smoothing ").append(labelSmoothing);
-        }
-        if (augment) {
-            b.append(", crop/flip augmentation");
+            parts.add("label smoothing " + labelSmoothing);
         }
         if (earlyStop > 0) {
-            b.append(", early stop after ").append(earlyStop).append(" epochs without gain");
+            parts.add("early stopping after " + earlyStop + " epochs without improvement");
         }
-        return b.toString();
+        return String.join(", ", parts);
     }
 
     /** The updater for a run of {@code epochs} epochs at base rate {@code lr}. */
