@@ -60,6 +60,11 @@ public final class Backend {
         return Helpers.accelerate(graph, "CPU".equalsIgnoreCase(name()));
     }
 
+    /** Frees what {@link #accelerate} keeps for {@code graph} ({@link Helpers#release}); it stays usable. */
+    public static void release(ComputationGraph graph) {
+        Helpers.release(graph);
+    }
+
     /**
      * Sets how many OpenMP threads the ops called from the current thread use (OpenMP keeps this per
      * calling thread; ND4J sets it only on the thread that loads it, from OMP_NUM_THREADS or the core

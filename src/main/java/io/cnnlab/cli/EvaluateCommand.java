@@ -44,8 +44,9 @@ public final class EvaluateCommand implements Callable<Integer> {
         if (!split.equals("test") && !split.equals("train")) {
             throw new UserException("--split must be test or train, got '" + split + "'");
         }
-        DataSources.Loaded loaded = new DataSources(DataSources.defaultHome()).load(DataSources.resolveSpec(data));
-        CifarData d = loaded.data().select(m.classes());
+        DataSources.Loaded loaded = new DataSources(DataSources.defaultHome()).load(DataSources.resolveSpec(data),
+                m.classes());
+        CifarData d = loaded.data();
         var images = split.equals("test") ? d.test() : d.train();
         Evaluation ev = new Evaluation(m.classes());
         if (tta) {

@@ -121,9 +121,7 @@ public final class TrainCommand implements Callable<Integer> {
 
     /** The data at {@code spec}, already reduced to the classes of {@code dataset}. */
     static DataSources.Loaded load(String dataset, String spec) {
-        var classes = CifarData.classesOf(dataset);
-        DataSources.Loaded all = new DataSources(DataSources.defaultHome()).load(spec);
-        return new DataSources.Loaded(all.data().select(classes), all.source(), all.fromCache(), all.seconds());
+        return new DataSources(DataSources.defaultHome()).load(spec, CifarData.classesOf(dataset));
     }
 
     private static void announce(TrainConfig cfg, DataSources.Loaded loaded) {

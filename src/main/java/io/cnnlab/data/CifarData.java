@@ -97,28 +97,42 @@ public record CifarData(LabeledImages train, LabeledImages test) {
     }
 
     private static LabeledImages select(LabeledImages in, List<String> classes) {
-        int[] map = new int[in.numClasses()];
+        return select(in.labels(), in.classNames(), classes, (i, dst, at) -> System.arraycopy(in.pixels(),
+                i * LabeledImages.IMAGE_BYTES, dst, at, LabeledImages.IMAGE_BYTES));
+    }
+
+    /** Copies image {@code index}'s {@link LabeledImages#IMAGE_BYTES} pixels into {@code dst} at {@code offset}. */
+    interface PixelSource {
+        void copy(int index, byte[] dst, int offset);
+    }
+
+    /**
+     * The images of {@code labels} (over {@code names}) whose class is in {@code classes}, relabelled
+     * 0..k-1 in the order given, their pixels copied from {@code pixels}; the caller has checked that
+     * every class exists.
+     */
+    static LabeledImages select(byte[] labels, List<String> names, List<String> classes, PixelSource pixels) {
+        int[] map = new int[names.size()];
         java.util.Arrays.fill(map, -1);
         for (int k = 0; k < classes.size(); k++) {
-            map[in.classNames().indexOf(classes.get(k))] = k;
+            map[names.indexOf(classes.get(k))] = k;
         }
         int n = 0;
-        for (int i = 0; i < in.size(); i++) {
-            if (map[in.label(i)] >= 0) {
+        for (byte l : labels) {
+            if (map[l & 0xFF] >= 0) {
                 n++;
             }
         }
-        byte[] pixels = new byte[n * LabeledImages.IMAGE_BYTES];
-        byte[] labels = new byte[n];
+        byte[] out = new byte[n * LabeledImages.IMAGE_BYTES];
+        byte[] outLabels = new byte[n];
         int j = 0;
-        for (int i = 0; i < in.size(); i++) {
-            int m = map[in.label(i)];
+        for (int i = 0; i < labels.length; i++) {
+            int m = map[labels[i] & 0xFF];
             if (m >= 0) {
-                System.arraycopy(in.pixels(), i * LabeledImages.IMAGE_BYTES, pixels, j * LabeledImages.IMAGE_BYTES,
-                        LabeledImages.IMAGE_BYTES);
-                labels[j++] = (byte) m;
+                pixels.copy(i, out, j * LabeledImages.IMAGE_BYTES);
+                outLabels[j++] = (byte) m;
             }
         }
-        return new LabeledImages(pixels, labels, classes);
+        return new LabeledImages(out, outLabels, classes);
     }
 }

@@ -74,13 +74,22 @@ public final class DataSources {
     }
 
     public Loaded load(String spec) {
+        return load(spec, null);
+    }
+
+    /**
+     * The data at {@code spec} reduced to {@code classes} ({@link CifarData#select}; {@code null} for all of
+     * it). From the decoded cache only the selected images are read.
+     */
+    public Loaded load(String spec, List<String> classes) {
         long t0 = System.nanoTime();
         Path local = localPath(spec);
         String key = sourceKey(local);
         Path cacheFile = home.resolve("cache").resolve("decoded-" + sha1(key).substring(0, 16) + ".bin");
-        var cached = DecodedCache.load(cacheFile, key);
+        var cached = DecodedCache.load(cacheFile, key, classes);
         if (cached.isPresent()) {
-            return new Loaded(cached.get(), local.toString(), true, (System.nanoTime() - t0) / 1e9);
+            CifarData data = classes == null ? cached.get() : cached.get().select(classes);
+            return new Loaded(data, local.toString(), true, (System.nanoTime() - t0) / 1e9);
         }
         CifarData data = decode(local);
         try {
@@ -89,7 +98,8 @@ public final class DataSources {
             System.err.println("cnnlab: could not write the decoded-data cache " + cacheFile + " (" + e.getMessage()
                     + "); the next run will decode again");
         }
-        return new Loaded(data, local.toString(), false, (System.nanoTime() - t0) / 1e9);
+        return new Loaded(classes == null ? data : data.select(classes), local.toString(), false,
+                (System.nanoTime() - t0) / 1e9);
     }
 
     /** Decodes a local folder or archive, choosing the reader from what it holds. */

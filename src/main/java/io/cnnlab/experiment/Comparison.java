@@ -3,6 +3,7 @@ package io.cnnlab.experiment;
 import io.cnnlab.parallel.DataParallel;
 import io.cnnlab.util.AtomicFiles;
 import io.cnnlab.train.Checkpoints;
+import io.cnnlab.backend.Backend;
 import io.cnnlab.train.RunMetrics;
 import io.cnnlab.train.Recipe;
 import io.cnnlab.train.RunSettings;
@@ -149,10 +150,20 @@ public final class Comparison {
         if (checkpoint.isPresent()) {
             var state = Checkpoints.readState(checkpoint.get());
             RunSettings.requireSame(dir, state.settings(), asked, FIX);
-            return new Outcome(trainer.resume(dir, cfg.epochs(), data, dataSource, loadSeconds).metrics(), Start.RESUMED,
+            return new Outcome(finish(trainer.resume(dir, cfg.epochs(), data, dataSource, loadSeconds)), Start.RESUMED,
                     state.epochsDone() + 1);
         }
-        return new Outcome(trainer.train(cfg, data, dataSource, loadSeconds).metrics(), Start.NEW, 0);
+        return new Outcome(finish(trainer.train(cfg, data, dataSource, loadSeconds)), Start.NEW, 0);
+    }
+
+    /**
+     * The run's metrics; its network, saved by now, is freed here rather than at some GC, so that the
+     * runs of one comparison do not pile up native memory.
+     */
+    private static RunMetrics finish(Trainer.Result result) {
+        Backend.release(result.graph());
+        result.graph().close();
+        return result.metrics();
     }
 
     /** Removes a run's results and checkpoints (not its lock, which the caller holds). */

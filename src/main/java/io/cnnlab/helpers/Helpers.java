@@ -85,4 +85,20 @@ public final class Helpers {
         graph.setCacheMode(CacheMode.DEVICE);
         return graph;
     }
+
+    /**
+     * Frees the oneDNN primitives and memories that {@link #accelerate}'s helpers keep for {@code graph}'s
+     * layers, now rather than when a GC collects them: a run makes so little Java garbage that GCs are rare,
+     * and in one JVM (bench, compare) the plans of finished networks would otherwise pile up. The graph
+     * stays usable: its next call makes its plans again. Not while another thread runs the graph.
+     */
+    public static void release(ComputationGraph graph) {
+        for (Layer layer : graph.getLayers()) {
+            Object helper = layer instanceof OneDnnSubsamplingLayer pooling ? pooling.oneDnn()
+                    : layer.getClass() == ConvolutionLayer.class ? CONVOLUTION_HELPERS.get(layer) : null;
+            if (helper instanceof OneDnnHelper<?, ?> oneDnn) {
+                oneDnn.release();
+            }
+        }
+    }
 }

@@ -22,6 +22,11 @@ abstract class OneDnnHelper<H extends LayerHelper, P extends OneDnnPlan> impleme
         return dl4j;
     }
 
+    /** Frees this layer's plans now rather than at a GC; the next call makes them again. */
+    void release() {
+        plans.clear();
+    }
+
     /** The oneDNN kernels of the plan used last, empty if that call went to DL4J's helper. */
     List<String> kernels() {
         return plans.lastKernels();

@@ -196,6 +196,17 @@ abstract class OneDnnPlan implements AutoCloseable {
             return last;
         }
 
+        /** Closes every plan (their primitives and memories); later calls make them again. */
+        void clear() {
+            for (P p : plans.values()) {
+                if (p != null) {
+                    p.close();
+                }
+            }
+            plans.clear();
+            last = null;
+        }
+
         /** The oneDNN kernels of the plan used last, empty if that call went to DL4J. */
         List<String> lastKernels() {
             return last == null ? List.of() : last.kernels;

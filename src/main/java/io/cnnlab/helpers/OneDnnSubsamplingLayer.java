@@ -41,6 +41,10 @@ final class OneDnnSubsamplingLayer extends SubsamplingLayer {
         return out != null ? out : super.activate(training, workspaceMgr);
     }
 
+    OneDnnPoolingHelper oneDnn() {
+        return oneDnn;
+    }
+
     /** Puts a copy of {@code layer} with {@code helper} into {@code graph} in its place. */
     static void replace(ComputationGraph graph, SubsamplingLayer layer, OneDnnPoolingHelper helper) {
         OneDnnSubsamplingLayer fast = new OneDnnSubsamplingLayer(layer, graph.getConfiguration().getDataType(), helper);

@@ -250,7 +250,8 @@ public final class DataParallel implements AutoCloseable {
         for (int k = 0; k < threads.size(); k++) {
             try {
                 if (threads.get(k).awaitTermination(CLOSE_WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS)) {
-                    replicas.get(k + 1).close(); // its worker has stopped: nothing uses it now
+                    Backend.release(replicas.get(k + 1)); // its worker has stopped: nothing uses it now
+                    replicas.get(k + 1).close();
                 } else {
                     running++;
                 }

@@ -54,7 +54,8 @@ final class ExecutorData {
                 CifarData data = DataSources.decode(local);
                 all = new DataSources.Loaded(data, local.toString(), false, (System.nanoTime() - t0) / 1e9);
             } else {
-                all = new DataSources(Path.of(SparkFiles.getRootDirectory(), "cnnlab-home")).load(task.dataUrl());
+                all = new DataSources(Path.of(SparkFiles.getRootDirectory(), "cnnlab-home")).load(task.dataUrl(),
+                        CifarData.classesOf(task.dataset()));
             }
             loaded = new DataSources.Loaded(all.data().select(CifarData.classesOf(task.dataset())), all.source(),
                     all.fromCache(), all.seconds());

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -49,5 +50,28 @@ class DecodedCacheTest {
         DataSources.Loaded again = sources.load(src.toString());
         assertFalse(again.fromCache());
         assertArrayEquals(new byte[] {1, 1}, again.data().test().labels());
+    }
+
+    @Test
+    void classSubsetReadFromTheCacheEqualsSelectingFromAllOfIt(@TempDir Path tmp) throws Exception {
+        Path src = TestImages.binaryRelease(tmp.resolve("src"));
+        DataSources sources = new DataSources(tmp.resolve("home"));
+        CifarData all = sources.load(src.toString()).data();
+        for (java.util.List<String> classes : java.util.List.of(CifarData.CIFAR2_CLASSES,
+                java.util.List.of("truck", "cat", "airplane"))) {
+            CifarData expected = all.select(classes);
+            DataSources.Loaded subset = sources.load(src.toString(), classes);
+            assertTrue(subset.fromCache());
+            assertTrue(expected.train().size() > 0 && expected.test().size() > 0, "the test data holds " + classes);
+            assertEquals(classes, subset.data().classNames());
+            assertArrayEquals(expected.train().pixels(), subset.data().train().pixels());
+            assertArrayEquals(expected.train().labels(), subset.data().train().labels());
+            assertArrayEquals(expected.test().pixels(), subset.data().test().pixels());
+            assertArrayEquals(expected.test().labels(), subset.data().test().labels());
+            assertEquals(expected.fingerprint(), subset.data().fingerprint());
+        }
+        io.cnnlab.UserException unknown = org.junit.jupiter.api.Assertions.assertThrows(io.cnnlab.UserException.class,
+                () -> sources.load(src.toString(), java.util.List.of("airplane", "unicorn")));
+        assertTrue(unknown.getMessage().contains("'unicorn'"), unknown.getMessage());
     }
 }

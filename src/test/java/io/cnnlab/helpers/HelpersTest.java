@@ -73,6 +73,25 @@ class HelpersTest {
         assertTrue(diff < 1e-5, "probabilities differ by " + diff);
     }
 
+    @Test
+    void releaseFreesThePlansAndTheGraphStillComputesTheSame() {
+        ComputationGraph g = Backend.accelerate(Architectures.get("resdeep").create().seed(4).init());
+        INDArray x = batch(64).getFeatures();
+        INDArray before = g.outputSingle(x).dup();
+        LayerHelpers convolution = new LayerHelpers(ConvolutionLayer.class);
+        OneDnnConvolutionHelper conv1 = (OneDnnConvolutionHelper) convolution.get(g.getLayer("conv1"));
+        OneDnnPoolingHelper pool = (OneDnnPoolingHelper) ((OneDnnSubsamplingLayer) g.getLayer("conv1_pool")).oneDnn();
+        assertFalse(conv1.kernels().isEmpty(), "the forward pass went through a oneDNN plan");
+        assertFalse(pool.kernels().isEmpty());
+
+        Backend.release(g);
+        assertTrue(conv1.kernels().isEmpty() && pool.kernels().isEmpty(), "no plan is left");
+
+        INDArray after = g.outputSingle(x);
+        assertFalse(conv1.kernels().isEmpty(), "the next call makes its plan again");
+        assertArrayEquals(before.data().asFloat(), after.data().asFloat(), "exactly the same output");
+    }
+
     /**
      * With cnnlab's oneDNN convolution and pooling helpers, the convolutions' cached forward output (tanh in net,
      * identity before batch norm elsewhere) and the first convolution's weight gradient only (with a bias in net
