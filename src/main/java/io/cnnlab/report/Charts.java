@@ -70,31 +70,8 @@ public final class Charts {
      * architecture, so the gap that opens between them (overfitting) shows.
      */
     public static XYChart learningCurves(Map<String, double[]> valByArch, Map<String, double[]> trainByArch) {
-        XYChart c = new XYChartBuilder().width(WIDTH).height(HEIGHT)
-                .title("Accuracy per epoch (mean over seeds): validation solid, training sample dashed")
-                .xAxisTitle("epoch").yAxisTitle("accuracy").build();
-        style(c.getStyler()).setMarkerSize(5);
-        c.getStyler().setYAxisDecimalPattern("0.00");
-        Color[] palette = new XChartSeriesColors().getSeriesColors();
-        int i = 0;
-        for (Map.Entry<String, double[]> e : valByArch.entrySet()) {
-            String arch = e.getKey();
-            double[] val = e.getValue();
-            Color colour = palette[i++ % palette.length]; // an architecture's two lines share its colour
-            XYSeries v = c.addSeries(arch + " val", epochs(val.length), val);
-            v.setLineColor(colour);
-            v.setMarkerColor(colour);
-            v.setMarker(val.length <= 30 ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
-            double[] train = trainByArch.get(arch);
-            if (train != null && train.length > 0) {
-                XYSeries t = c.addSeries(arch + " train", epochs(train.length), train);
-                t.setLineColor(colour);
-                t.setMarkerColor(colour);
-                t.setLineStyle(SeriesLines.DASH_DASH);
-                t.setMarker(train.length <= 30 ? SeriesMarkers.DIAMOND : SeriesMarkers.NONE);
-            }
-        }
-        return c;
+        return solidAndDashed("Accuracy per epoch (mean over seeds): validation solid, training sample dashed",
+                "accuracy", valByArch, " val", trainByArch, " train");
     }
 
     /**
@@ -102,25 +79,31 @@ public final class Charts {
      * dashed in the same colour.
      */
     public static XYChart againstBaseline(Map<String, double[]> now, Map<String, double[]> baseline) {
-        XYChart c = new XYChartBuilder().width(WIDTH).height(HEIGHT)
-                .title("Validation accuracy per epoch, mean over seeds: baseline dashed")
-                .xAxisTitle("epoch").yAxisTitle("validation accuracy").build();
+        return solidAndDashed("Validation accuracy per epoch, mean over seeds: baseline dashed", "validation accuracy",
+                now, "", baseline, " baseline");
+    }
+
+    /** Per architecture, a solid curve and (where there is one) a dashed curve in the same colour, per epoch. */
+    private static XYChart solidAndDashed(String title, String yTitle, Map<String, double[]> solid, String solidSuffix,
+                                          Map<String, double[]> dashed, String dashedSuffix) {
+        XYChart c = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title)
+                .xAxisTitle("epoch").yAxisTitle(yTitle).build();
         style(c.getStyler()).setMarkerSize(5);
         c.getStyler().setYAxisDecimalPattern("0.00");
         Color[] palette = new XChartSeriesColors().getSeriesColors();
         int i = 0;
-        for (Map.Entry<String, double[]> e : now.entrySet()) {
-            Color colour = palette[i++ % palette.length];
-            for (boolean isBaseline : new boolean[] {false, true}) {
-                double[] y = isBaseline ? baseline.get(e.getKey()) : e.getValue();
+        for (Map.Entry<String, double[]> e : solid.entrySet()) {
+            Color colour = palette[i++ % palette.length]; // an architecture's two lines share its colour
+            for (boolean isDashed : new boolean[] {false, true}) {
+                double[] y = isDashed ? dashed.get(e.getKey()) : e.getValue();
                 if (y == null || y.length == 0) {
                     continue;
                 }
-                XYSeries s = c.addSeries(e.getKey() + (isBaseline ? " baseline" : ""), epochs(y.length), y);
+                XYSeries s = c.addSeries(e.getKey() + (isDashed ? dashedSuffix : solidSuffix), epochs(y.length), y);
                 s.setLineColor(colour);
                 s.setMarkerColor(colour);
-                s.setMarker(SeriesMarkers.NONE);
-                if (isBaseline) {
+                s.setMarker(y.length > 30 ? SeriesMarkers.NONE : isDashed ? SeriesMarkers.DIAMOND : SeriesMarkers.CIRCLE);
+                if (isDashed) {
                     s.setLineStyle(SeriesLines.DASH_DASH);
                 }
             }
