@@ -66,6 +66,18 @@ public final class Backend {
     }
 
     /**
+     * Gives the free pages glibc keeps in its heaps back to the system ({@code malloc_trim}), and says whether
+     * any were. A closed network has freed its arrays and its threads' workspaces (DL4J's {@code close}), but
+     * glibc returns by itself only a heap's top, and after the first large free it serves buffers of several
+     * MB (oneDNN's reordered weights and scratch) from its heaps rather than mapping them: without this, the
+     * RSS a large network reached stays with the small networks run after it in one JVM (compare, bench).
+     * A no-op returning false where the C library is not glibc.
+     */
+    public static boolean freeNativeMemory() {
+        return GlibcTrim.trim();
+    }
+
+    /**
      * Sets how many OpenMP threads the ops called from the current thread use (OpenMP keeps this per
      * calling thread; ND4J sets it only on the thread that loads it, from OMP_NUM_THREADS or the core
      * count). Returns the previous value.

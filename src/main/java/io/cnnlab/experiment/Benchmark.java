@@ -50,6 +50,7 @@ public final class Benchmark {
         double inferSeconds = (System.nanoTime() - t0) / 1e9;
         Backend.release(g);
         g.close(); // its native memory now, not at a GC, before the next architecture's run
+        Backend.freeNativeMemory();
         return new Result(arch, dataset, batchSize, data.train().size(), warmupEpochs, List.copyOf(timed), median,
                 data.train().size() / median, n / inferSeconds, RuntimeInfo.peakRssBytes(), Backend.describe(),
                 String.valueOf(RuntimeInfo.machine().get("OMP_NUM_THREADS")), r.metrics().workers());

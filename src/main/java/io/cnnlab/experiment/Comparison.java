@@ -157,12 +157,13 @@ public final class Comparison {
     }
 
     /**
-     * The run's metrics; its network, saved by now, is freed here rather than at some GC, so that the
-     * runs of one comparison do not pile up native memory.
+     * The run's metrics; its network, saved by now, is freed here rather than at some GC, and glibc's freed
+     * pages are given back, so that the runs of one comparison do not pile up native memory.
      */
     private static RunMetrics finish(Trainer.Result result) {
         Backend.release(result.graph());
         result.graph().close();
+        Backend.freeNativeMemory();
         return result.metrics();
     }
 
