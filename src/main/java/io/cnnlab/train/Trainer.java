@@ -136,6 +136,7 @@ public final class Trainer {
         }
         listeners.add(new EpochEvaluation(history, data.train(), data.test(), Normalization.CIFAR, cfg.batchSize()));
         listeners.add(new NotebookLog(log, history, cfg.epochs()));
+        listeners.add(new NativeMemoryRelease()); // after the evaluation: the first one sizes its workspaces
         EarlyStopping earlyStop = cfg.recipe().earlyStop() == 0 ? null : new EarlyStopping(history,
                 cfg.recipe().earlyStop(), folder == null ? null : folder.dir().resolve("best-model.zip"));
         if (earlyStop != null) {
