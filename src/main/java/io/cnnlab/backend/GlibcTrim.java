@@ -3,6 +3,8 @@ package io.cnnlab.backend;
 import com.sun.jna.Function;
 import com.sun.jna.NativeLibrary;
 
+import java.util.Locale;
+
 /**
  * glibc's {@code malloc_trim(0)}, called through JNA (already on ND4J's class path; JavaCPP 1.5.7 has no
  * binding for it). A no-op where the C library is not glibc (macOS, Windows, musl), where freed memory
@@ -15,7 +17,7 @@ final class GlibcTrim {
     }
 
     private static Function find() {
-        if (!System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux")) {
+        if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) {
             return null;
         }
         try {

@@ -48,9 +48,7 @@ public final class Benchmark {
         long t0 = System.nanoTime();
         int n = infer(g, data, batchSize);
         double inferSeconds = (System.nanoTime() - t0) / 1e9;
-        Backend.release(g);
-        g.close(); // its native memory now, not at a GC, before the next architecture's run
-        Backend.freeNativeMemory();
+        Backend.dispose(g); // before the next architecture's run
         return new Result(arch, dataset, batchSize, data.train().size(), warmupEpochs, List.copyOf(timed), median,
                 data.train().size() / median, n / inferSeconds, RuntimeInfo.peakRssBytes(), Backend.describe(),
                 String.valueOf(RuntimeInfo.machine().get("OMP_NUM_THREADS")), r.metrics().workers());

@@ -157,13 +157,11 @@ public final class Comparison {
     }
 
     /**
-     * The run's metrics; its network, saved by now, is freed here rather than at some GC, and glibc's freed
-     * pages are given back, so that the runs of one comparison do not pile up native memory.
+     * The run's metrics; its network, saved by now, is disposed of here ({@link Backend#dispose}), so that
+     * the runs of one comparison do not pile up native memory.
      */
     private static RunMetrics finish(Trainer.Result result) {
-        Backend.release(result.graph());
-        result.graph().close();
-        Backend.freeNativeMemory();
+        Backend.dispose(result.graph());
         return result.metrics();
     }
 

@@ -9,15 +9,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-/** {@link Backend#freeNativeMemory()} gives glibc's freed heap pages back to the system. */
+/** {@link Backend#freeNativeMemory()} gives glibc's freed heap pages back to the system (off Linux: does nothing). */
 class FreeNativeMemoryTest {
 
     @Test
     void trimReturnsFreedHeapPagesThatGlibcKeeps() throws IOException {
-        assumeTrue(System.getProperty("os.name").toLowerCase(Locale.ROOT).contains("linux"), "glibc is Linux's");
+        if (!System.getProperty("os.name").toLowerCase(Locale.ROOT).contains("linux")) {
+            // No glibc: the call is documented as a no-op that reports nothing released.
+            assertFalse(Backend.freeNativeMemory());
+            return;
+        }
         // 3,000 blocks of 64 KB: below glibc's mmap threshold, so they come from its heap. All but the last
         // are freed; the last one pins the heap's top, so free() alone cannot give the pages back.
         int blocks = 3000;
