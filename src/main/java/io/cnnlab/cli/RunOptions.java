@@ -47,6 +47,9 @@ final class RunOptions {
     @Option(names = "--augment", negatable = true, description = "Random crop (padding 4) and horizontal flip of "
             + "every training image; default off (the notebook's).")
     Boolean augment;
+    @Option(names = "--cutout", paramLabel = "N", description = "Cutout: mask one NxN square (mean colour) at a random "
+            + "place of every training image, after crop/flip; default 0 (off).")
+    Integer cutout;
     @Option(names = "--optimizer", paramLabel = "sgd|nesterov|adam", description = "Default sgd (the notebook's).")
     String optimizer;
     @Option(names = "--momentum", description = "Nesterov momentum; default 0.9.")
@@ -71,7 +74,7 @@ final class RunOptions {
     /** The options given on the command line, as a profile layer. */
     Profile given() {
         return Profile.given("dataset", dataset, "epochs", epochs, "batchSize", batchSize, "learningRate", learningRate,
-                "seed", seed, "data", data, "augment", augment, "optimizer", optimizer, "momentum", momentum,
+                "seed", seed, "data", data, "augment", augment, "cutout", cutout, "optimizer", optimizer, "momentum", momentum,
                 "weightDecay", weightDecay, "schedule", schedule, "lrWarmupEpochs", lrWarmupEpochs,
                 "labelSmoothing", labelSmoothing, "earlyStop", earlyStop, "width", width);
     }

@@ -45,7 +45,7 @@ public class CifarRecordReader extends BaseRecordReader {
     private int epoch;
     private int cursor;
     private Configuration conf;
-    private boolean augment;
+    private Augmentation augmentation = Augmentation.NONE;
 
     /** A reader to be {@link #initialize initialised} from a source path. */
     public CifarRecordReader() {
@@ -62,9 +62,14 @@ public class CifarRecordReader extends BaseRecordReader {
         setEpoch(0);
     }
 
-    /** Turns {@link Augmentation} on (shuffled training records) or off; returns this reader. */
+    /** Turns crop/flip {@link Augmentation} on (shuffled training records) or off; returns this reader. */
     public CifarRecordReader augment(boolean on) {
-        this.augment = on;
+        return augment(Augmentation.cropFlip(on));
+    }
+
+    /** Augments every record as {@code a} says ({@link Augmentation#NONE}: not at all); returns this reader. */
+    public CifarRecordReader augment(Augmentation a) {
+        this.augmentation = java.util.Objects.requireNonNull(a);
         return this;
     }
 
@@ -131,9 +136,9 @@ public class CifarRecordReader extends BaseRecordReader {
         float[] pixels = new float[LabeledImages.IMAGE_BYTES];
         byte[] all = images.pixels();
         int base = i * LabeledImages.IMAGE_BYTES;
-        if (augment) {
+        if (augmentation.isOn()) {
             all = new byte[LabeledImages.IMAGE_BYTES];
-            Augmentation.apply(images.pixels(), base, all, seed == null ? 0 : seed, epoch, position);
+            augmentation.apply(images.pixels(), base, all, seed == null ? 0 : seed, epoch, position);
             base = 0;
         }
         for (int k = 0; k < pixels.length; k++) {

@@ -16,8 +16,9 @@ public final class DataVecBatches implements EpochBatches {
     private final RecordReaderDataSetIterator iterator;
     private final int batchSize;
 
-    public DataVecBatches(LabeledImages images, Normalization normalization, int batchSize, long seed, boolean augment) {
-        this.reader = new CifarRecordReader(images, seed).augment(augment);
+    public DataVecBatches(LabeledImages images, Normalization normalization, int batchSize, long seed,
+                          Augmentation augmentation) {
+        this.reader = new CifarRecordReader(images, seed).augment(augmentation);
         this.batchSize = batchSize;
         this.iterator = new RecordReaderDataSetIterator(reader, batchSize, 1, images.numClasses());
         this.iterator.setPreProcessor(normalization.normalizer());

@@ -33,7 +33,7 @@ public final class InMemoryIterator implements EpochBatches {
     private int epoch;
     private int cursor;
     private DataSetPreProcessor preProcessor;
-    private boolean augment;
+    private Augmentation augmentation = Augmentation.NONE;
     // Staging arrays reused from batch to batch: a new batch-sized float[] per call (786 KB at batch 64,
     // a humongous object to G1) made the young generation, and with it the process's RSS, grow by
     // hundreds of MB during training.
@@ -57,9 +57,14 @@ public final class InMemoryIterator implements EpochBatches {
         setEpoch(0);
     }
 
-    /** Turns {@link Augmentation} on (training batches) or off; returns this iterator. */
+    /** Turns crop/flip {@link Augmentation} on (training batches) or off; returns this iterator. */
     public InMemoryIterator augment(boolean on) {
-        this.augment = on;
+        return augment(Augmentation.cropFlip(on));
+    }
+
+    /** Augments every image as {@code a} says ({@link Augmentation#NONE}: not at all); returns this iterator. */
+    public InMemoryIterator augment(Augmentation a) {
+        this.augmentation = java.util.Objects.requireNonNull(a);
         return this;
     }
 
@@ -149,8 +154,8 @@ public final class InMemoryIterator implements EpochBatches {
         Arrays.fill(labels, 0, n * k, 0f);
         for (int b = 0; b < n; b++) {
             int idx = order[cursor + b];
-            if (augment) {
-                Augmentation.apply(images.pixels(), idx * LabeledImages.IMAGE_BYTES, shifted, seed, epoch, cursor + b);
+            if (augmentation.isOn()) {
+                augmentation.apply(images.pixels(), idx * LabeledImages.IMAGE_BYTES, shifted, seed, epoch, cursor + b);
                 normalization.apply(shifted, 0, features, b * LabeledImages.IMAGE_BYTES);
             } else {
                 normalization.apply(images.pixels(), idx * LabeledImages.IMAGE_BYTES, features, b * LabeledImages.IMAGE_BYTES);

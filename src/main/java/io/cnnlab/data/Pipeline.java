@@ -12,13 +12,14 @@ public enum Pipeline {
     MEMORY, DATAVEC;
 
     /**
-     * The shuffled training batches of {@code images} in this pipeline, augmented ({@link Augmentation}) if
-     * asked, labels smoothed by {@code labelSmoothing} (0: one-hot).
+     * The shuffled training batches of {@code images} in this pipeline, augmented as {@code augmentation}
+     * says, labels smoothed by {@code labelSmoothing} (0: one-hot).
      */
     public EpochBatches batches(LabeledImages images, Normalization normalization, int batchSize, long seed,
-                                boolean augment, double labelSmoothing) {
-        EpochBatches b = this == MEMORY ? new InMemoryIterator(images, normalization, batchSize, seed, true).augment(augment)
-                : new DataVecBatches(images, normalization, batchSize, seed, augment);
+                                Augmentation augmentation, double labelSmoothing) {
+        EpochBatches b = this == MEMORY
+                ? new InMemoryIterator(images, normalization, batchSize, seed, true).augment(augmentation)
+                : new DataVecBatches(images, normalization, batchSize, seed, augmentation);
         if (labelSmoothing > 0) {
             DataSetPreProcessor own = b.getPreProcessor();
             LabelSmoothing smooth = new LabelSmoothing(labelSmoothing);

@@ -9,12 +9,12 @@ import java.util.Map;
 /**
  * The settings a profile, the command line or the defaults give a run or a comparison; null means
  * "not given here", so that layers can be merged with {@link #over}. {@code archs} and {@code seeds}
- * belong to comparisons, {@code arch} to single runs; the eight from {@code augment} to {@code earlyStop} are the
+ * belong to comparisons, {@code arch} to single runs; the nine from {@code augment} to {@code earlyStop} are the
  * {@link Recipe}'s; {@code width} is the architecture's base width (the notebook's {@code n_chans1}).
  */
 public record Profile(String arch, List<String> archs, String dataset, Integer epochs, Integer batchSize,
                       Double learningRate, Long seed, Integer seeds, String data, String out, String description,
-                      Boolean augment, String optimizer, Double momentum, Double weightDecay, String schedule,
+                      Boolean augment, Integer cutout, String optimizer, Double momentum, Double weightDecay, String schedule,
                       Integer lrWarmupEpochs, Double labelSmoothing, Integer earlyStop, Integer width) {
 
     /** Nothing given. */
@@ -33,7 +33,8 @@ public record Profile(String arch, List<String> archs, String dataset, Integer e
         return new Profile(pick(top.arch, arch), pick(top.archs, archs), pick(top.dataset, dataset),
                 pick(top.epochs, epochs), pick(top.batchSize, batchSize), pick(top.learningRate, learningRate),
                 pick(top.seed, seed), pick(top.seeds, seeds), pick(top.data, data), pick(top.out, out),
-                pick(top.description, description), pick(top.augment, augment), pick(top.optimizer, optimizer),
+                pick(top.description, description), pick(top.augment, augment), pick(top.cutout, cutout),
+                pick(top.optimizer, optimizer),
                 pick(top.momentum, momentum), pick(top.weightDecay, weightDecay), pick(top.schedule, schedule),
                 pick(top.lrWarmupEpochs, lrWarmupEpochs), pick(top.labelSmoothing, labelSmoothing),
                 pick(top.earlyStop, earlyStop), pick(top.width, width));
@@ -42,7 +43,7 @@ public record Profile(String arch, List<String> archs, String dataset, Integer e
     /** The recipe these settings give, the notebook's where they give nothing. */
     public Recipe recipe() {
         Recipe n = Recipe.NOTEBOOK;
-        return new Recipe(pick(augment, n.augment()), pick(optimizer, n.optimizer()), pick(momentum, n.momentum()),
+        return new Recipe(pick(augment, n.augment()), pick(cutout, n.cutout()), pick(optimizer, n.optimizer()), pick(momentum, n.momentum()),
                 pick(weightDecay, n.weightDecay()), pick(schedule, n.schedule()), pick(lrWarmupEpochs, n.warmupEpochs()),
                 pick(labelSmoothing, n.labelSmoothing()), pick(earlyStop, n.earlyStop()));
     }
@@ -68,7 +69,8 @@ public record Profile(String arch, List<String> archs, String dataset, Integer e
         return new Profile((String) m.get("arch"), (List<String>) m.get("archs"), (String) m.get("dataset"),
                 (Integer) m.get("epochs"), (Integer) m.get("batchSize"), (Double) m.get("learningRate"),
                 (Long) m.get("seed"), (Integer) m.get("seeds"), (String) m.get("data"), (String) m.get("out"),
-                (String) m.get("description"), (Boolean) m.get("augment"), (String) m.get("optimizer"),
+                (String) m.get("description"), (Boolean) m.get("augment"), (Integer) m.get("cutout"),
+                (String) m.get("optimizer"),
                 (Double) m.get("momentum"), (Double) m.get("weightDecay"), (String) m.get("schedule"),
                 (Integer) m.get("lrWarmupEpochs"), (Double) m.get("labelSmoothing"), (Integer) m.get("earlyStop"),
                 (Integer) m.get("width"));

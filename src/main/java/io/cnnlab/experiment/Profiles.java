@@ -24,7 +24,8 @@ public final class Profiles {
             Map.entry("arch", String.class), Map.entry("dataset", String.class), Map.entry("epochs", Integer.class),
             Map.entry("batchSize", Integer.class), Map.entry("learningRate", Double.class), Map.entry("seed", Long.class),
             Map.entry("data", String.class), Map.entry("out", String.class), Map.entry("description", String.class),
-            Map.entry("augment", Boolean.class), Map.entry("optimizer", String.class), Map.entry("momentum", Double.class),
+            Map.entry("augment", Boolean.class), Map.entry("cutout", Integer.class),
+            Map.entry("optimizer", String.class), Map.entry("momentum", Double.class),
             Map.entry("weightDecay", Double.class), Map.entry("schedule", String.class),
             Map.entry("lrWarmupEpochs", Integer.class), Map.entry("labelSmoothing", Double.class),
             Map.entry("earlyStop", Integer.class), Map.entry("width", Integer.class));

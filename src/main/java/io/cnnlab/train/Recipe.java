@@ -21,6 +21,7 @@ import java.util.Map;
  * label smoothing act on the batches ({@code io.cnnlab.data.Augmentation}, {@code LabelSmoothing}).
  *
  * @param augment        random crop (padding 4) and horizontal flip of every training image
+ * @param cutout         side of the square Cutout masks in every training image, 0 for none
  * @param optimizer      sgd, nesterov (SGD with Nesterov momentum) or adam
  * @param momentum       Nesterov's momentum (ignored otherwise)
  * @param weightDecay    L2 weight decay on the weights, scaled by the learning rate as PyTorch's SGD applies it
@@ -31,12 +32,12 @@ import java.util.Map;
  * @param earlyStop      stop when validation accuracy has not improved for this many epochs and keep the
  *                       best epoch's model ({@link EarlyStopping}); 0: train every epoch
  */
-public record Recipe(boolean augment, String optimizer, double momentum, double weightDecay, String schedule,
+public record Recipe(boolean augment, int cutout, String optimizer, double momentum, double weightDecay, String schedule,
                      int warmupEpochs, double labelSmoothing, int earlyStop) {
     public static final List<String> OPTIMIZERS = List.of("sgd", "nesterov", "adam");
     public static final List<String> SCHEDULES = List.of("constant", "step", "cosine", "onecycle");
     /** The notebook's: SGD at a constant rate on the plain images. */
-    public static final Recipe NOTEBOOK = new Recipe(false, "sgd", 0.9, 0, "constant", 0, 0, 0);
+    public static final Recipe NOTEBOOK = new Recipe(false, 0, "sgd", 0.9, 0, "constant", 0, 0, 0);
 
     public Recipe {
         optimizer = optimizer == null ? "sgd" : optimizer;
@@ -46,6 +47,10 @@ public record Recipe(boolean augment, String optimizer, double momentum, double 
         }
         if (!SCHEDULES.contains(schedule)) {
             throw new UserException("unknown schedule '" + schedule + "'; choose one of " + String.join(", ", SCHEDULES));
+        }
+        if (cutout < 0 || cutout > io.cnnlab.data.LabeledImages.SIDE) {
+            throw new UserException("cutout must be 0 (off) to " + io.cnnlab.data.LabeledImages.SIDE
+                    + " pixels, got " + cutout);
         }
         if (!(momentum >= 0 && momentum < 1)) {
             throw new UserException("momentum must be in [0, 1), got " + momentum);
@@ -72,8 +77,8 @@ public record Recipe(boolean augment, String optimizer, double momentum, double 
         List<String> parts = new java.util.ArrayList<>();
         parts.add(optimizer + (optimizer.equals("nesterov") ? " (momentum " + momentum + ")" : ""));
         parts.add(schedule + " schedule" + (warmupEpochs > 0 ? ", " + warmupEpochs + " warm-up epochs" : ""));
-        if (augment) {
-            parts.add("crop + flip augmentation");
+        if (augmentation().isOn()) {
+            parts.add(augmentation().describe());
         }
         if (weightDecay > 0) {
             parts.add("weight decay " + weightDecay);
@@ -85,6 +90,11 @@ public record Recipe(boolean augment, String optimizer, double momentum, double 
             parts.add("early stopping after " + earlyStop + " epochs without improvement");
         }
         return String.join(", ", parts);
+    }
+
+    /** What this recipe does to the training images. */
+    public io.cnnlab.data.Augmentation augmentation() {
+        return new io.cnnlab.data.Augmentation(augment, cutout);
     }
 
     /** The updater for a run of {@code epochs} epochs at base rate {@code lr}. */

@@ -125,7 +125,7 @@ public final class Trainer {
         RunFolder folder = cfg.out() == null ? null : new RunFolder(cfg.out());
         Checkpoints checkpoints = folder == null ? null : folder.checkpoints(keepCheckpoints);
         EpochBatches it = pipeline.batches(data.train(), Normalization.CIFAR, cfg.batchSize(), cfg.seed(),
-                cfg.recipe().augment(), cfg.recipe().labelSmoothing());
+                cfg.recipe().augmentation(), cfg.recipe().labelSmoothing());
 
         EpochHistory history = new EpochHistory(start);
         Supplier<TrainState> state = () -> history.state(cfg, settings);

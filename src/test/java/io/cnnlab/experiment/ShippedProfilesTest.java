@@ -39,12 +39,12 @@ class ShippedProfilesTest {
         Profile c10 = Profiles.load("profiles/cifar10-60min.yaml");
         assertEquals("fast", c10.arch());
         assertEquals("cifar10", c10.dataset());
-        assertEquals(new Recipe(true, "nesterov", 0.9, 5e-4, "onecycle", 3, 0.2, 0), c10.recipe());
+        assertEquals(new Recipe(true, 0, "nesterov", 0.9, 5e-4, "onecycle", 3, 0.2, 0), c10.recipe());
         assertEquals(List.of(36, 256, 0.05), List.of(c10.epochs(), c10.batchSize(), c10.learningRate()));
 
         Profile c2 = Profiles.loadComparison("profiles/cifar2-best.yaml");
         assertEquals(List.of("resdeep"), c2.archs());
-        assertEquals(new Recipe(true, "adam", 0.9, 5e-4, "cosine", 2, 0.1, 0), c2.recipe());
+        assertEquals(new Recipe(true, 0, "adam", 0.9, 5e-4, "cosine", 2, 0.1, 0), c2.recipe());
         assertEquals(List.of(40, 64, 0.002), List.of(c2.epochs(), c2.batchSize(), c2.learningRate()));
         assertNull(c2.width(), "the notebook's width");
 

@@ -28,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Training recipes: their schedules and settings, and a recipe run resumed mid-epoch equal to the whole run. */
 class RecipeTest {
-    private static final Recipe EVERYTHING = new Recipe(true, "nesterov", 0.9, 5e-4, "cosine", 1, 0.1, 0);
+    private static final Recipe EVERYTHING = new Recipe(true, 8, "nesterov", 0.9, 5e-4, "cosine", 1, 0.1, 0);
 
     @TempDir
     Path tmp;
@@ -40,16 +40,16 @@ class RecipeTest {
 
     @Test
     void schedulesGiveTheLearningRateOfEachEpoch() {
-        IUpdater cosine = new Recipe(false, "sgd", 0.9, 0, "cosine", 2, 0, 0).updater(0.1, 10);
+        IUpdater cosine = new Recipe(false, 0, "sgd", 0.9, 0, "cosine", 2, 0, 0).updater(0.1, 10);
         assertEquals(0.01, cosine.getLearningRate(0, 0), 1e-12, "warm-up starts at a tenth");
         assertEquals(0.055, cosine.getLearningRate(0, 1), 1e-12);
         assertEquals(0.1, cosine.getLearningRate(0, 2), 1e-12, "then the full rate");
         assertEquals(0.05, cosine.getLearningRate(0, 6), 1e-12, "half-way down the cosine");
-        IUpdater step = new Recipe(false, "adam", 0.9, 0, "step", 0, 0, 0).updater(1e-3, 8);
+        IUpdater step = new Recipe(false, 0, "adam", 0.9, 0, "step", 0, 0, 0).updater(1e-3, 8);
         assertEquals(1e-3, step.getLearningRate(0, 3), 1e-15);
         assertEquals(1e-4, step.getLearningRate(0, 4), 1e-15);
         assertEquals(1e-5, step.getLearningRate(0, 7), 1e-15);
-        IUpdater onecycle = new Recipe(false, "sgd", 0.9, 0, "onecycle", 0, 0, 0).updater(0.2, 4);
+        IUpdater onecycle = new Recipe(false, 0, "sgd", 0.9, 0, "onecycle", 0, 0, 0).updater(0.2, 4);
         assertEquals(0.1, onecycle.getLearningRate(0, 2), 1e-12, "linear down");
         assertInstanceOf(Nesterovs.class, EVERYTHING.updater(0.1, 3));
         assertEquals(0.01, Recipe.NOTEBOOK.updater(0.01, 100).getLearningRate(500, 99), 0, "the notebook's: constant");
@@ -57,10 +57,12 @@ class RecipeTest {
 
     @Test
     void badRecipesAreOneLineErrors() {
-        UserException e = assertThrows(UserException.class, () -> new Recipe(false, "rmsprop", 0.9, 0, "constant", 0, 0, 0));
+        UserException e = assertThrows(UserException.class, () -> new Recipe(false, 0, "rmsprop", 0.9, 0, "constant", 0, 0, 0));
         assertEquals("unknown optimizer 'rmsprop'; choose one of sgd, nesterov, adam", e.getMessage());
-        e = assertThrows(UserException.class, () -> new Recipe(false, "sgd", 0.9, 0, "cosine", 0, 1.0, 0));
+        e = assertThrows(UserException.class, () -> new Recipe(false, 0, "sgd", 0.9, 0, "cosine", 0, 1.0, 0));
         assertEquals("label smoothing must be in [0, 1), got 1.0", e.getMessage());
+        e = assertThrows(UserException.class, () -> new Recipe(true, 33, "sgd", 0.9, 0, "constant", 0, 0, 0));
+        assertEquals("cutout must be 0 (off) to 32 pixels, got 33", e.getMessage());
     }
 
     @Test
@@ -105,7 +107,7 @@ class RecipeTest {
         CifarData data = new CifarData(RealData.cifar2().train().everyNth(100), RealData.cifar2().test().everyNth(10));
         PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
         TrainConfig cfg = new TrainConfig("net", "cifar2", 30, 32, 3e-3, 5, "test", tmp.resolve("es"), true, 1,
-                new Recipe(false, "adam", 0.9, 0, "constant", 0, 0, 2));
+                new Recipe(false, 0, "adam", 0.9, 0, "constant", 0, 0, 2));
         Trainer.Result r = new Trainer(quiet).train(cfg, data, "test", 0);
         var curves = r.metrics().curves();
         int best = curves.bestEpoch();
@@ -121,7 +123,7 @@ class RecipeTest {
         CifarData data = new CifarData(RealData.cifar2().train().everyNth(50), RealData.cifar2().test().everyNth(20));
         PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
         TrainConfig cfg = new TrainConfig("net", "cifar2", 1, 64, 0.05, 1, "test", tmp.resolve("run"), true, 1,
-                new Recipe(false, "sgd", 0.9, 0, "cosine", 0, 0, 0));
+                new Recipe(false, 0, "sgd", 0.9, 0, "cosine", 0, 0, 0));
         new Trainer(quiet).train(cfg, data, "test", 0);
         UserException e = assertThrows(UserException.class, () -> new Trainer(quiet).resume(tmp.resolve("run"), 2, data,
                 "test", 0));
