@@ -30,6 +30,7 @@ class PackageLayoutTest {
         MAY_USE.put("model", new String[] {});
         MAY_USE.put("helpers", new String[] {"util"});
         MAY_USE.put("backend", new String[] {"helpers"});
+        MAY_USE.put("backend.cpu", new String[] {});
         MAY_USE.put("data", new String[] {"util"});
         MAY_USE.put("parallel", new String[] {"backend", "helpers"});
         MAY_USE.put("inference", new String[] {"backend", "data", "model", "util"});

@@ -10,8 +10,9 @@ import org.nd4j.nativeblas.NativeOpsHolder;
 
 
 /**
- * One place that prepares ND4J/DL4J for cnnlab: float32 everywhere and DL4J's oneDNN layer helpers
- * switched on (see {@link org.nd4j.nativeblas.Nd4jCpu} for why a property alone is not enough).
+ * One place that prepares ND4J/DL4J for cnnlab: float32 everywhere, DL4J's oneDNN layer helpers
+ * switched on (see {@link org.nd4j.nativeblas.Nd4jCpu} for why a property alone is not enough), and on the
+ * CPU ND4J's executioner with its ops kept alive through their native calls ({@link #FENCED_EXECUTIONER}).
  * {@link #configure()} is process-wide and explicit: the command line calls it at start; a program that
  * embeds cnnlab calls it (before creating networks) only if it wants these settings.
  */
@@ -20,6 +21,11 @@ public final class Backend {
     public static final String HELPERS_DISABLE_PROPERTY = "org.eclipse.deeplearning4j.helpers.disable";
 
     static final String MAX_PHYSICAL_BYTES_PROPERTY = "org.bytedeco.javacpp.maxPhysicalBytes";
+
+    /** ND4J's setting (system property or backend properties file) that names its op executioner class. */
+    public static final String OP_EXECUTIONER_PROPERTY = "opexec";
+    /** cnnlab's CPU executioner (present in the CPU build only): ND4J's, safe from a GC during a native call. */
+    public static final String FENCED_EXECUTIONER = "io.cnnlab.backend.cpu.FencedOpExecutioner";
 
     private static volatile boolean configured;
 
@@ -38,6 +44,12 @@ public final class Backend {
         if (System.getProperty(MAX_PHYSICAL_BYTES_PROPERTY) == null) {
             System.setProperty(MAX_PHYSICAL_BYTES_PROPERTY, "0");
         }
+        // ND4J M2.1's CPU executioner can let a GC free an op's buffer during the op's native call (a JVM
+        // crash); FencedOpExecutioner keeps it alive. Read once, when ND4J starts: a program that used ND4J
+        // before this call keeps the executioner it started with (see isExecutionerFenced).
+        if (System.getProperty(OP_EXECUTIONER_PROPERTY) == null && onCpuBuild()) {
+            System.setProperty(OP_EXECUTIONER_PROPERTY, FENCED_EXECUTIONER);
+        }
         try {
             Nd4j.setDefaultDataTypes(DataType.FLOAT, DataType.FLOAT);
         } catch (LinkageError | RuntimeException e) {
@@ -49,6 +61,18 @@ public final class Backend {
                     + " NVIDIA GPU and its driver (libcuda.so.1); elsewhere build with the default CPU profile", e);
         }
         configured = true;
+    }
+
+    /** Whether ND4J runs its ops through {@code io.cnnlab.backend.cpu.FencedOpExecutioner} in this process. */
+    public static boolean isExecutionerFenced() {
+        return Nd4j.getExecutioner().getClass().getName().equals(FENCED_EXECUTIONER);
+    }
+
+    /** Whether this is the CPU build, with both ND4J's CPU executioner and cnnlab's fenced one on the class path. */
+    private static boolean onCpuBuild() {
+        ClassLoader cl = Backend.class.getClassLoader();
+        return cl.getResource("org/nd4j/linalg/cpu/nativecpu/ops/NativeOpExecutioner.class") != null
+                && cl.getResource(FENCED_EXECUTIONER.replace('.', '/') + ".class") != null;
     }
 
     /**
