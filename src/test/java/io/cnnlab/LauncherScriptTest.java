@@ -29,6 +29,8 @@ class LauncherScriptTest {
             System.out.println("maxHeapMb=" + Runtime.getRuntime().maxMemory() / (1 << 20));
             System.out.println("hugePages=" + ManagementFactory.getRuntimeMXBean().getInputArguments()
                     .contains("-XX:+UseTransparentHugePages"));
+            System.out.println("heapNearUse=" + ManagementFactory.getRuntimeMXBean().getInputArguments()
+                    .containsAll(java.util.List.of("-XX:GCTimeRatio=4", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30")));
             System.out.println("args=" + String.join("|", args));
             System.exit(Integer.parseInt(args[0]));
         }
@@ -69,12 +71,13 @@ class LauncherScriptTest {
     }
 
     @Test
-    void runsTheJarWithTwoMallocArenasAOneGigabyteHeapAndHugePages(@TempDir Path dir) throws Exception {
+    void runsTheJarWithTwoMallocArenasAOneGigabyteHeapHugePagesAndAHeapNearItsUse(@TempDir Path dir) throws Exception {
         Path script = installWithProbeJar(dir);
         Run r = run(script, Map.of(), "3", "two words", "--flag");
         assertEquals(3, r.exit(), "the JVM's exit code comes through: " + r.out());
         assertTrue(r.out().contains("arenas=2"), r.out());
         assertTrue(r.out().contains("hugePages=true"), r.out());
+        assertTrue(r.out().contains("heapNearUse=true"), r.out());
         assertTrue(r.out().contains("args=3|two words|--flag"), "arguments pass through unchanged: " + r.out());
         long heap = Long.parseLong(r.out().replaceAll("(?s).*maxHeapMb=(\\d+).*", "$1"));
         assertTrue(heap > 900 && heap <= 1024, "about 1 GB of heap, got " + heap + " MB");
@@ -87,6 +90,7 @@ class LauncherScriptTest {
         assertEquals(0, r.exit(), r.out());
         assertTrue(r.out().contains("arenas=4"), r.out());
         assertTrue(r.out().contains("hugePages=false"), r.out());
+        assertTrue(r.out().contains("heapNearUse=false"), r.out());
         long heap = Long.parseLong(r.out().replaceAll("(?s).*maxHeapMb=(\\d+).*", "$1"));
         assertTrue(heap <= 256, "the user's heap, got " + heap + " MB");
     }
