@@ -14,6 +14,7 @@ import org.nd4j.linalg.api.rng.Random;
 import org.nd4j.linalg.cpu.nativecpu.ops.NativeOpExecutioner;
 
 import java.lang.ref.Reference;
+import java.util.function.Supplier;
 
 /**
  * ND4J's CPU executioner with every op, and the arrays it holds, kept reachable until its native call
@@ -33,154 +34,93 @@ import java.lang.ref.Reference;
  */
 public class FencedOpExecutioner extends NativeOpExecutioner {
 
-    @Override
-    public INDArray exec(Op op) {
+    /** The result of {@code call}, with {@code op} and {@code context} reachable until it has returned. */
+    private static <T> T fenced(Supplier<T> call, Object op, Object context) {
         try {
-            return super.exec(op);
+            return call.get();
         } finally {
             Reference.reachabilityFence(op);
+            Reference.reachabilityFence(context);
         }
+    }
+
+    @Override
+    public INDArray exec(Op op) {
+        return fenced(() -> super.exec(op), op, null);
     }
 
     @Override
     public INDArray exec(Op op, OpContext oc) {
-        try {
-            return super.exec(op, oc);
-        } finally {
-            Reference.reachabilityFence(op);
-            Reference.reachabilityFence(oc);
-        }
+        return fenced(() -> super.exec(op, oc), op, oc);
     }
 
     @Override
     public INDArray exec(IndexAccumulation op) {
-        try {
-            return super.exec(op);
-        } finally {
-            Reference.reachabilityFence(op);
-        }
+        return fenced(() -> super.exec(op), op, null);
     }
 
     @Override
     public INDArray exec(IndexAccumulation op, OpContext oc) {
-        try {
-            return super.exec(op, oc);
-        } finally {
-            Reference.reachabilityFence(op);
-            Reference.reachabilityFence(oc);
-        }
+        return fenced(() -> super.exec(op, oc), op, oc);
     }
 
     @Override
     public INDArray exec(Variance op) {
-        try {
-            return super.exec(op);
-        } finally {
-            Reference.reachabilityFence(op);
-        }
+        return fenced(() -> super.exec(op), op, null);
     }
 
     @Override
     public INDArray exec(ReduceOp op) {
-        try {
-            return super.exec(op);
-        } finally {
-            Reference.reachabilityFence(op);
-        }
+        return fenced(() -> super.exec(op), op, null);
     }
 
     @Override
     public INDArray exec(ReduceOp op, OpContext oc) {
-        try {
-            return super.exec(op, oc);
-        } finally {
-            Reference.reachabilityFence(op);
-            Reference.reachabilityFence(oc);
-        }
+        return fenced(() -> super.exec(op, oc), op, oc);
     }
 
     @Override
     public INDArray exec(ScalarOp op) {
-        try {
-            return super.exec(op);
-        } finally {
-            Reference.reachabilityFence(op);
-        }
+        return fenced(() -> super.exec(op), op, null);
     }
 
     @Override
     public INDArray exec(ScalarOp op, OpContext oc) {
-        try {
-            return super.exec(op, oc);
-        } finally {
-            Reference.reachabilityFence(op);
-            Reference.reachabilityFence(oc);
-        }
+        return fenced(() -> super.exec(op, oc), op, oc);
     }
 
     @Override
     public INDArray exec(BroadcastOp op) {
-        try {
-            return super.exec(op);
-        } finally {
-            Reference.reachabilityFence(op);
-        }
+        return fenced(() -> super.exec(op), op, null);
     }
 
     @Override
     public INDArray exec(BroadcastOp op, OpContext oc) {
-        try {
-            return super.exec(op, oc);
-        } finally {
-            Reference.reachabilityFence(op);
-            Reference.reachabilityFence(oc);
-        }
+        return fenced(() -> super.exec(op, oc), op, oc);
     }
 
     @Override
     public INDArray exec(RandomOp op) {
-        try {
-            return super.exec(op);
-        } finally {
-            Reference.reachabilityFence(op);
-        }
+        return fenced(() -> super.exec(op), op, null);
     }
 
     @Override
     public INDArray exec(RandomOp op, Random rng) {
-        try {
-            return super.exec(op, rng);
-        } finally {
-            Reference.reachabilityFence(op);
-        }
+        return fenced(() -> super.exec(op, rng), op, rng);
     }
 
     @Override
     public INDArray exec(RandomOp op, OpContext oc, Random rng) {
-        try {
-            return super.exec(op, oc, rng);
-        } finally {
-            Reference.reachabilityFence(op);
-            Reference.reachabilityFence(oc);
-        }
+        return fenced(() -> super.exec(op, oc, rng), op, oc);
     }
 
     @Override
     public INDArray[] exec(CustomOp op) {
-        try {
-            return super.exec(op);
-        } finally {
-            Reference.reachabilityFence(op);
-        }
+        return fenced(() -> super.exec(op), op, null);
     }
 
     @Override
     public INDArray[] exec(CustomOp op, OpContext oc) {
-        try {
-            return super.exec(op, oc);
-        } finally {
-            Reference.reachabilityFence(op);
-            Reference.reachabilityFence(oc);
-        }
+        return fenced(() -> super.exec(op, oc), op, oc);
     }
 }
