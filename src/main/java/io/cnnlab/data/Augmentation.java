@@ -1,5 +1,6 @@
 package io.cnnlab.data;
 
+import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
@@ -76,7 +77,7 @@ public record Augmentation(boolean cropFlip, int cutout) {
             for (int c = 0; c < 3; c++) {
                 int plane = c * LabeledImages.PLANE;
                 for (int y = y0; y < y1; y++) {
-                    java.util.Arrays.fill(dst, plane + y * side + x0, plane + y * side + x1, MEAN_BYTES[c]);
+                    Arrays.fill(dst, plane + y * side + x0, plane + y * side + x1, MEAN_BYTES[c]);
                 }
             }
         }

@@ -19,6 +19,7 @@ import java.io.File;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * A DataVec {@code RecordReader} over CIFAR images from any source cnnlab reads (the official binary
@@ -69,7 +70,7 @@ public class CifarRecordReader extends BaseRecordReader {
 
     /** Augments every record as {@code a} says ({@link Augmentation#NONE}: not at all); returns this reader. */
     public CifarRecordReader augment(Augmentation a) {
-        this.augmentation = java.util.Objects.requireNonNull(a);
+        this.augmentation = Objects.requireNonNull(a);
         return this;
     }
 

@@ -10,6 +10,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import java.util.Arrays;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.Objects;
 import java.util.Random;
 
 /**
@@ -64,7 +65,7 @@ public final class InMemoryIterator implements EpochBatches {
 
     /** Augments every image as {@code a} says ({@link Augmentation#NONE}: not at all); returns this iterator. */
     public InMemoryIterator augment(Augmentation a) {
-        this.augmentation = java.util.Objects.requireNonNull(a);
+        this.augmentation = Objects.requireNonNull(a);
         return this;
     }
 
