@@ -7,8 +7,7 @@ import io.cnnlab.data.DataSources;
 import io.cnnlab.data.InMemoryIterator;
 import io.cnnlab.report.Charts;
 import io.cnnlab.util.AtomicFiles;
-import io.cnnlab.inference.CnnlabModel;
-import io.cnnlab.train.Trainer;
+import io.cnnlab.inference.Ensemble;
 import org.nd4j.evaluation.classification.Evaluation;
 import org.nd4j.linalg.dataset.DataSet;
 import picocli.CommandLine.Command;
@@ -24,15 +23,18 @@ import java.util.concurrent.Callable;
 
 /** {@code cnnlab evaluate}: accuracy, per-class precision/recall/F1 and the confusion matrix of a model. */
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
-        description = "Evaluate a trained model on the test (validation) images of its classes, with DL4J's Evaluation.")
+        description = "Evaluate a trained model (or an ensemble of several) on the test (validation) images of its classes, with DL4J's Evaluation.")
 public final class EvaluateCommand implements Callable<Integer> {
-    @picocli.CommandLine.Mixin
-    ModelOption modelOption = new ModelOption();
+    @Option(names = "--model", required = true, arity = "1..*", paramLabel = "ZIP",
+            description = "A run's model.zip (model.json beside it), or a DL4J model zip: then CIFAR input and classes are"
+                    + " assumed, and said. Several: evaluate them as an ensemble (class probabilities averaged).")
+    List<Path> models;
     @Option(names = "--data", paramLabel = "PATH|URL", description = "Data, as for train.")
     String data;
     @Option(names = "--split", defaultValue = "test", description = "test (the notebook's val) or train; default ${DEFAULT-VALUE}.")
     String split;
-    @Option(names = "--out", paramLabel = "DIR", description = "Where to write evaluation.json and confusion.png; default beside the model.")
+    @Option(names = "--out", paramLabel = "DIR", description = "Where to write evaluation.json and confusion.png; default beside the model (an"
+            + " ensemble: ensemble/ in the folder holding its models).")
     Path out;
     @Option(names = "--tta", description = "Test-time augmentation: average the class probabilities of each image and "
             + "its mirror image.")
@@ -40,7 +42,7 @@ public final class EvaluateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        CnnlabModel m = modelOption.load();
+        Ensemble m = Ensemble.load(models, System.err::println);
         if (!split.equals("test") && !split.equals("train")) {
             throw new UserException("--split must be test or train, got '" + split + "'");
         }
@@ -49,14 +51,14 @@ public final class EvaluateCommand implements Callable<Integer> {
         CifarData d = loaded.data();
         var images = split.equals("test") ? d.test() : d.train();
         Evaluation ev = new Evaluation(m.classes());
-        if (tta) {
+        if (tta || models.size() > 1) {
             InMemoryIterator it = InMemoryIterator.inOrder(images, m.normalization(), 64);
             while (it.hasNext()) {
                 DataSet ds = it.next();
-                ev.eval(ds.getLabels(), m.flipAveragedOutput(ds.getFeatures()));
+                ev.eval(ds.getLabels(), m.output(ds.getFeatures(), tta));
             }
         } else {
-            m.graph().doEvaluation(InMemoryIterator.inOrder(images, m.normalization(), 64), ev);
+            m.members().get(0).graph().doEvaluation(InMemoryIterator.inOrder(images, m.normalization(), 64), ev);
         }
         System.out.println(ev.stats(false, true));
 
@@ -78,7 +80,10 @@ public final class EvaluateCommand implements Callable<Integer> {
             perClass.add(row);
         }
         Map<String, Object> json = new LinkedHashMap<>();
-        json.put("model", modelOption.model.toAbsolutePath().toString());
+        json.put("model", models.get(0).toAbsolutePath().toString());
+        if (models.size() > 1) {
+            json.put("ensemble", models.stream().map(p -> p.toAbsolutePath().toString()).toList());
+        }
         json.put("data", loaded.source());
         json.put("split", split);
         json.put("examples", images.size());
@@ -87,7 +92,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         json.put("classes", m.classes());
         json.put("perClass", perClass);
         json.put("confusionMatrix", confusion);
-        Path dir = out != null ? out : modelOption.model.toAbsolutePath().getParent();
+        Path dir = out != null ? out : commonFolder(models);
         Files.createDirectories(dir);
         AtomicFiles.write(dir.resolve("evaluation.json"), tmp -> Json.MAPPER.writeValue(tmp.toFile(), json));
         byte[] png = Charts.png(Charts.confusion(m.classes(), confusion));
@@ -95,5 +100,20 @@ public final class EvaluateCommand implements Callable<Integer> {
         System.out.printf("Accuracy %s: %.4f%n", split, ev.accuracy());
         System.out.println("cnnlab: wrote " + dir.resolve("evaluation.json") + " and confusion.png");
         return 0;
+    }
+
+    /**
+     * The folder of one model; for several, {@code ensemble/} in the deepest folder holding them all, so that
+     * no member's own evaluation is overwritten.
+     */
+    static Path commonFolder(List<Path> zips) {
+        Path common = zips.get(0).toAbsolutePath().normalize().getParent();
+        for (Path z : zips) {
+            Path p = z.toAbsolutePath().normalize();
+            while (!p.startsWith(common)) {
+                common = common.getParent();
+            }
+        }
+        return zips.size() > 1 ? common.resolve("ensemble") : common;
     }
 }

@@ -232,6 +232,72 @@ class CompareEvaluatePredictTest {
     }
 
     @Test
+    void evaluateOfSeveralModelsAveragesTheirProbabilities() throws Exception {
+        List<Path> zips = List.of(out.resolve("net/seed-42/model.zip"), out.resolve("net/seed-43/model.zip"),
+                out.resolve("skip/seed-42/model.zip"));
+        List<String> args = new ArrayList<>(List.of("evaluate", "--model"));
+        zips.forEach(z -> args.add(z.toString()));
+        args.addAll(List.of("--data", RealData.archive().toString()));
+        Cli.Result r = Cli.run(args.toArray(String[]::new));
+        assertEquals(0, r.code(), r.err());
+        // Written to ensemble/ in the folder holding the three, not over a member's own evaluation.json
+        JsonNode ev = Json.MAPPER.readTree(out.resolve("ensemble/evaluation.json").toFile());
+        assertEquals(3, ev.get("ensemble").size());
+        assertEquals(zips.get(2).toAbsolutePath().toString(), ev.get("ensemble").get(2).asText());
+
+        // The same by hand: the three networks' softmax outputs summed in double precision, then the argmax
+        List<CnnlabModel> models = new ArrayList<>();
+        for (Path z : zips) {
+            models.add(CnnlabModel.load(z));
+        }
+        int correct = 0;
+        int disagreements = 0;
+        var it = io.cnnlab.data.InMemoryIterator.inOrder(RealData.cifar2().test(), models.get(0).normalization(), 100);
+        while (it.hasNext()) {
+            var ds = it.next();
+            double[][] sum = new double[(int) ds.getFeatures().size(0)][2];
+            int[] firstVote = new int[sum.length];
+            for (int m = 0; m < models.size(); m++) {
+                float[] p = models.get(m).graph().outputSingle(ds.getFeatures()).data().asFloat();
+                for (int n = 0; n < sum.length; n++) {
+                    sum[n][0] += p[2 * n];
+                    sum[n][1] += p[2 * n + 1];
+                    int vote = p[2 * n + 1] > p[2 * n] ? 1 : 0;
+                    if (m == 0) {
+                        firstVote[n] = vote;
+                    } else if (vote != firstVote[n]) {
+                        disagreements++;
+                    }
+                }
+            }
+            for (int n = 0; n < sum.length; n++) {
+                int label = ds.getLabels().getDouble(n, 1) > 0.5 ? 1 : 0;
+                correct += (sum[n][1] > sum[n][0] ? 1 : 0) == label ? 1 : 0;
+            }
+        }
+        assertTrue(disagreements > 0, "the members disagree somewhere, so the average is not one member's vote");
+        assertEquals(correct / 2000.0, ev.get("accuracy").asDouble(), 1e-12);
+    }
+
+    @Test
+    void anEnsembleOfModelsThatCannotBeCombinedIsRefusedInOneLine() throws Exception {
+        Path model = out.resolve("net/seed-42/model.zip");
+        Path other = Files.createDirectories(tmp.resolve("other-classes"));
+        Files.copy(model, other.resolve("model.zip"));
+        Files.writeString(other.resolve("model.json"), Files.readString(model.resolveSibling("model.json"))
+                .replace("\"airplane\"", "\"cat\"").replace("\"bird\"", "\"dog\""));
+        Cli.Result r = Cli.run("evaluate", "--model", model.toString(), other.resolve("model.zip").toString(),
+                "--data", RealData.archive().toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("name different classes ([airplane, bird] against [cat, dog])"), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+
+        r = Cli.run("evaluate", "--model", model.toString(), model.toString(), "--data", RealData.archive().toString());
+        assertEquals(2, r.code());
+        assertEquals("cnnlab: " + model + " is given twice; give each model of an ensemble once", r.err().strip());
+    }
+
+    @Test
     void evaluateReproducesTheRunsValidationAccuracyExactly() throws Exception {
         Path run = out.resolve("net/seed-42");
         Cli.Result r = Cli.run("evaluate", "--model", run.resolve("model.zip").toString(), "--data", RealData.archive().toString());
