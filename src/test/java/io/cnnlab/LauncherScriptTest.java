@@ -6,6 +6,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,6 +16,7 @@ import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -31,6 +33,11 @@ class LauncherScriptTest {
                     .contains("-XX:+UseTransparentHugePages"));
             System.out.println("heapNearUse=" + ManagementFactory.getRuntimeMXBean().getInputArguments()
                     .containsAll(java.util.List.of("-XX:GCTimeRatio=4", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30")));
+            try {
+                System.out.println("jemalloc=" + Files.readString(Path.of("/proc/self/maps")).contains("/libjemalloc"));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
             System.out.println("args=" + String.join("|", args));
             System.exit(Integer.parseInt(args[0]));
         }
@@ -64,6 +71,8 @@ class LauncherScriptTest {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().remove("MALLOC_ARENA_MAX");
         pb.environment().remove("CNNLAB_JAVA_OPTS");
+        pb.environment().remove("CNNLAB_MALLOC");
+        pb.environment().remove("LD_PRELOAD");
         pb.environment().putAll(env);
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -93,6 +102,30 @@ class LauncherScriptTest {
         assertTrue(r.out().contains("heapNearUse=false"), r.out());
         long heap = Long.parseLong(r.out().replaceAll("(?s).*maxHeapMb=(\\d+).*", "$1"));
         assertTrue(heap <= 256, "the user's heap, got " + heap + " MB");
+    }
+
+    /** Where the launcher looks for jemalloc; CI installs it (.ci/run), so there the preloading is tested. */
+    private static boolean jemallocInstalled() {
+        boolean found = Stream.of("/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib",
+                "/usr/local/lib").anyMatch(d -> Files.isRegularFile(Path.of(d, "libjemalloc.so.2")));
+        assertTrue(found || !"true".equals(System.getenv("CI")), "CI must install jemalloc (libjemalloc2) for this test");
+        return found;
+    }
+
+    @Test
+    void preloadsJemallocWhereInstalledUnlessTheUserSaysOtherwise(@TempDir Path dir) throws Exception {
+        Path script = installWithProbeJar(dir);
+        boolean installed = jemallocInstalled();
+        Run r = run(script, Map.of(), "0");
+        assertEquals(0, r.exit(), r.out());
+        assertTrue(r.out().contains("jemalloc=" + installed), "jemalloc installed: " + installed + "; " + r.out());
+
+        r = run(script, Map.of("CNNLAB_MALLOC", "glibc"), "0");
+        assertTrue(r.out().contains("jemalloc=false"), r.out());
+        // A user's own preload is kept as it is, not joined by jemalloc
+        Path own = Files.createFile(dir.resolve("not-a-library.so"));
+        r = run(script, Map.of("LD_PRELOAD", own.toString()), "0");
+        assertTrue(r.out().contains("jemalloc=false"), r.out());
     }
 
     @Test

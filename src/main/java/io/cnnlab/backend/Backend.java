@@ -8,6 +8,9 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.nativeblas.NativeOps;
 import org.nd4j.nativeblas.NativeOpsHolder;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /**
  * One place that prepares ND4J/DL4J for cnnlab: float32 everywhere, DL4J's oneDNN layer helpers
@@ -142,7 +145,26 @@ public final class Backend {
             return backend;
         }
         return backend + " (nd4j-native " + nativeClassifier() + ", " + Nd4j.getEnvironment().maxMasterThreads()
-                + " OpenMP threads, oneDNN " + OneDnnIsa.effective() + ")";
+                + " OpenMP threads, oneDNN " + OneDnnIsa.effective() + ", malloc " + allocator() + ")";
+    }
+
+    /**
+     * The C allocator serving this process: {@code jemalloc} (or {@code tcmalloc}, {@code mimalloc}) when one is
+     * loaded, as {@code ./cnnlab} preloads jemalloc where installed, else {@code glibc} on Linux; {@code system}
+     * where {@code /proc/self/maps} cannot tell. It decides how much freed native memory the process holds.
+     */
+    public static String allocator() {
+        try {
+            String maps = Files.readString(Path.of("/proc/self/maps"));
+            for (String lib : new String[] {"jemalloc", "tcmalloc", "mimalloc"}) {
+                if (maps.contains("/lib" + lib)) {
+                    return lib;
+                }
+            }
+            return "glibc";
+        } catch (IOException | RuntimeException e) {
+            return "system";
+        }
     }
 
     /** The classifier of the nd4j-native jar on the class path, found from the native library's resource path. */
