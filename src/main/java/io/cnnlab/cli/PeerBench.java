@@ -7,11 +7,13 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * {@code bench --peer}: runs the notebook's PyTorch code ({@code bench/pytorch_notebook.py}) on the same
@@ -22,6 +24,25 @@ final class PeerBench {
     /** glibc's thresholds raised so freed memory is kept: the tuned PyTorch the README compares with. */
     static final Map<String, String> MALLOC = Map.of("MALLOC_MMAP_THRESHOLD_", "268435456",
             "MALLOC_TRIM_THRESHOLD_", "1073741824", "MALLOC_TOP_PAD_", "268435456");
+    /**
+     * Makes {@code env} the peer's: glibc's keep-memory settings in, and jemalloc out of {@code LD_PRELOAD}
+     * (where {@code ./cnnlab} put it for cnnlab's JVM). The peer is PyTorch on glibc's malloc so tuned; under
+     * jemalloc those settings mean nothing, and PyTorch's epochs took 3-14 times as long.
+     */
+    static void peerEnvironment(Map<String, String> env) {
+        env.putAll(MALLOC);
+        String preload = env.get("LD_PRELOAD");
+        if (preload != null) {
+            String kept = Arrays.stream(preload.split("[\\s:]+")).filter(l -> !l.isEmpty() && !l.contains("jemalloc"))
+                    .collect(Collectors.joining(" "));
+            if (kept.isEmpty()) {
+                env.remove("LD_PRELOAD");
+            } else {
+                env.put("LD_PRELOAD", kept);
+            }
+        }
+    }
+
     private static final Pattern RESULT = Pattern.compile("^(\\w+)\\s+([0-9.]+) s/epoch");
 
     private PeerBench() {
@@ -39,7 +60,7 @@ final class PeerBench {
         ProcessBuilder pb = new ProcessBuilder(python, script.toString(), "--data", data, "--archs",
                 String.join(",", archs), "--epochs", String.valueOf(epochs), "--warmup", String.valueOf(warmup))
                 .redirectErrorStream(true);
-        pb.environment().putAll(MALLOC);
+        peerEnvironment(pb.environment());
         log.println("cnnlab bench: peer " + String.join(" ", pb.command()) + " (with " + String.join(" ", MALLOC.keySet())
                 + ")");
         Map<String, Double> seconds = new LinkedHashMap<>();

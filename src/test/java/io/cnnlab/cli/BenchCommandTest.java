@@ -20,6 +20,19 @@ class BenchCommandTest {
     Path dir;
 
     @Test
+    void thePeerRunsOnGlibcsKeepMemoryMallocNotOnTheJemallocCnnlabPreloads() {
+        java.util.Map<String, String> env = new java.util.HashMap<>(java.util.Map.of("PATH", "/usr/bin",
+                "LD_PRELOAD", "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2:/opt/libtrace.so"));
+        PeerBench.peerEnvironment(env);
+        assertEquals("/opt/libtrace.so", env.get("LD_PRELOAD"), "a preload of the user's own stays");
+        assertEquals("1073741824", env.get("MALLOC_TRIM_THRESHOLD_"));
+        assertEquals("/usr/bin", env.get("PATH"));
+        env.put("LD_PRELOAD", "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2");
+        PeerBench.peerEnvironment(env);
+        assertFalse(env.containsKey("LD_PRELOAD"), env.toString());
+    }
+
+    @Test
     void timesTheRequestedEpochsAndWritesTheJsonIssue5AsksFor() throws Exception {
         Path json = dir.resolve("bench.json");
         // A stand-in for bench/pytorch_notebook.py (no torch needed): it reports what it was asked and how it ran
