@@ -25,12 +25,14 @@ final class PeerBench {
     static final Map<String, String> MALLOC = Map.of("MALLOC_MMAP_THRESHOLD_", "268435456",
             "MALLOC_TRIM_THRESHOLD_", "1073741824", "MALLOC_TOP_PAD_", "268435456");
     /**
-     * Makes {@code env} the peer's: glibc's keep-memory settings in, and jemalloc out of {@code LD_PRELOAD}
-     * (where {@code ./cnnlab} put it for cnnlab's JVM). The peer is PyTorch on glibc's malloc so tuned; under
-     * jemalloc those settings mean nothing, and PyTorch's epochs took 3-14 times as long.
+     * Makes {@code env} the peer's: glibc's keep-memory settings in; jemalloc out of {@code LD_PRELOAD} and
+     * {@code MALLOC_ARENA_MAX} unset (what {@code ./cnnlab} sets for cnnlab's JVM). The peer is PyTorch on
+     * glibc's malloc tuned that way and nothing else: under jemalloc those settings mean nothing (PyTorch's
+     * epochs took 3-14 times as long), and two arenas made its `net` epochs ~10% slower (1.53 against 1.40 s).
      */
     static void peerEnvironment(Map<String, String> env) {
         env.putAll(MALLOC);
+        env.remove("MALLOC_ARENA_MAX");
         String preload = env.get("LD_PRELOAD");
         if (preload != null) {
             String kept = Arrays.stream(preload.split("[\\s:]+")).filter(l -> !l.isEmpty() && !l.contains("jemalloc"))

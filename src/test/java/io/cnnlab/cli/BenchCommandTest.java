@@ -22,11 +22,12 @@ class BenchCommandTest {
     @Test
     void thePeerRunsOnGlibcsKeepMemoryMallocNotOnTheJemallocCnnlabPreloads() {
         java.util.Map<String, String> env = new java.util.HashMap<>(java.util.Map.of("PATH", "/usr/bin",
-                "LD_PRELOAD", "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2:/opt/libtrace.so"));
+                "MALLOC_ARENA_MAX", "2", "LD_PRELOAD", "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2:/opt/libtrace.so"));
         PeerBench.peerEnvironment(env);
         assertEquals("/opt/libtrace.so", env.get("LD_PRELOAD"), "a preload of the user's own stays");
         assertEquals("1073741824", env.get("MALLOC_TRIM_THRESHOLD_"));
         assertEquals("/usr/bin", env.get("PATH"));
+        assertFalse(env.containsKey("MALLOC_ARENA_MAX"), "glibc's own arena count, as PyTorch runs by default");
         env.put("LD_PRELOAD", "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2");
         PeerBench.peerEnvironment(env);
         assertFalse(env.containsKey("LD_PRELOAD"), env.toString());
