@@ -23,7 +23,8 @@ import java.util.concurrent.Callable;
 
 /** {@code cnnlab evaluate}: accuracy, per-class precision/recall/F1 and the confusion matrix of a model. */
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
-        description = "Evaluate a trained model (or an ensemble of several) on the test (validation) images of its classes, with DL4J's Evaluation.")
+        description = "Evaluate a trained model (or an ensemble of several) on the test (validation) images of its"
+                + " classes, with DL4J's Evaluation.")
 public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, arity = "1..*", paramLabel = "ZIP",
             description = "A run's model.zip (model.json beside it), or a DL4J model zip: then CIFAR input and classes are"
@@ -33,8 +34,8 @@ public final class EvaluateCommand implements Callable<Integer> {
     String data;
     @Option(names = "--split", defaultValue = "test", description = "test (the notebook's val) or train; default ${DEFAULT-VALUE}.")
     String split;
-    @Option(names = "--out", paramLabel = "DIR", description = "Where to write evaluation.json and confusion.png; default beside the model (an"
-            + " ensemble: ensemble/ in the folder holding its models).")
+    @Option(names = "--out", paramLabel = "DIR", description = "Where to write evaluation.json and confusion.png;"
+            + " default beside the model (an ensemble: ensemble/ in the folder holding its models).")
     Path out;
     @Option(names = "--tta", description = "Test-time augmentation: average the class probabilities of each image and "
             + "its mirror image.")
