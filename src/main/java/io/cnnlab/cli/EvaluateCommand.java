@@ -52,14 +52,11 @@ public final class EvaluateCommand implements Callable<Integer> {
         CifarData d = loaded.data();
         var images = split.equals("test") ? d.test() : d.train();
         Evaluation ev = new Evaluation(m.classes());
-        if (tta || models.size() > 1) {
-            InMemoryIterator it = InMemoryIterator.inOrder(images, m.normalization(), 64);
-            while (it.hasNext()) {
-                DataSet ds = it.next();
-                ev.eval(ds.getLabels(), m.output(ds.getFeatures(), tta));
-            }
-        } else {
-            m.members().get(0).graph().doEvaluation(InMemoryIterator.inOrder(images, m.normalization(), 64), ev);
+        // One model without TTA is an ensemble of one: exactly the network's own output.
+        InMemoryIterator it = InMemoryIterator.inOrder(images, m.normalization(), 64);
+        while (it.hasNext()) {
+            DataSet ds = it.next();
+            ev.eval(ds.getLabels(), m.output(ds.getFeatures(), tta));
         }
         System.out.println(ev.stats(false, true));
 
