@@ -152,8 +152,13 @@ abstract class OneDnnPlan implements AutoCloseable {
 
         Pointer buffer(int slot, long bytes) {
             if (sizes[slot] < bytes) {
-                if (buffers[slot] != null) {
-                    buffers[slot].close();
+                BytePointer old = buffers[slot];
+                // Forget the old buffer before allocating: if the allocation fails, no later call may get a
+                // closed buffer (a null address oneDNN would write through).
+                buffers[slot] = null;
+                sizes[slot] = 0;
+                if (old != null) {
+                    old.close();
                 }
                 BytePointer b = new BytePointer(bytes + 64);
                 buffers[slot] = b.position((64 - b.address() % 64) % 64);
