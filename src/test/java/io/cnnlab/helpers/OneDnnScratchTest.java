@@ -16,8 +16,10 @@ class OneDnnScratchTest {
         Pointer small = scratch.buffer(0, 1024);
         assertNotEquals(0, small.address());
         assertTrue((small.address() + small.position()) % 64 == 0, "64-byte aligned where native code reads it");
-        // More than JavaCPP may allocate: it throws rather than return null.
-        assertThrows(OutOfMemoryError.class, () -> scratch.buffer(0, Pointer.maxBytes() + (1L << 20)));
+        // More than JavaCPP may allocate (past its maxBytes, or a terabyte malloc refuses when maxBytes is 0,
+        // unlimited): it throws rather than return null.
+        long tooMuch = Math.max(Pointer.maxBytes(), 1L << 40) + (1L << 20);
+        assertThrows(OutOfMemoryError.class, () -> scratch.buffer(0, tooMuch));
         // The old buffer was freed to make room; a later call must not get it back (oneDNN would write through it).
         Pointer again = scratch.buffer(0, 512);
         assertNotEquals(0, again.address(), "a live buffer, not the closed one");
