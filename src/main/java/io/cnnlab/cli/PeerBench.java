@@ -27,8 +27,8 @@ final class PeerBench {
     /**
      * Makes {@code env} the peer's: glibc's keep-memory settings in; jemalloc out of {@code LD_PRELOAD} and
      * {@code MALLOC_ARENA_MAX} unset (what {@code ./cnnlab} sets for cnnlab's JVM). The peer is PyTorch on
-     * glibc's malloc tuned that way and nothing else: under jemalloc those settings mean nothing (PyTorch's
-     * epochs took 3-14 times as long), and two arenas made its `net` epochs ~10% slower (1.53 against 1.40 s).
+     * glibc's malloc tuned that way and nothing else: under jemalloc those settings mean nothing, and two
+     * arenas slow PyTorch down (measured in docs/performance.md).
      */
     static void peerEnvironment(Map<String, String> env) {
         env.putAll(MALLOC);
