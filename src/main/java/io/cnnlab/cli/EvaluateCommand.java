@@ -8,6 +8,7 @@ import io.cnnlab.data.InMemoryIterator;
 import io.cnnlab.report.Charts;
 import io.cnnlab.util.AtomicFiles;
 import io.cnnlab.inference.Ensemble;
+import io.cnnlab.inference.TestTimeAugmentation;
 import org.nd4j.evaluation.classification.Evaluation;
 import org.nd4j.linalg.dataset.DataSet;
 import picocli.CommandLine.Command;
@@ -37,12 +38,14 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "Where to write evaluation.json and confusion.png;"
             + " default beside the model (an ensemble: ensemble/ in the folder holding its models).")
     Path out;
-    @Option(names = "--tta", description = "Test-time augmentation: average the class probabilities of each image and "
-            + "its mirror image.")
-    boolean tta;
+    @Option(names = "--tta", arity = "0..1", fallbackValue = "flip", paramLabel = "KIND",
+            description = "Test-time augmentation: average the class probabilities of each image and its mirror image"
+                    + " (flip, the default), or also of its 1-pixel diagonal shifts as airbench does (flip-translate).")
+    String tta;
 
     @Override
     public Integer call() throws Exception {
+        TestTimeAugmentation augmentation = tta == null ? TestTimeAugmentation.NONE : TestTimeAugmentation.parse(tta);
         Ensemble m = Ensemble.load(models, System.err::println);
         if (!split.equals("test") && !split.equals("train")) {
             throw new UserException("--split must be test or train, got '" + split + "'");
@@ -56,7 +59,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         InMemoryIterator it = InMemoryIterator.inOrder(images, m.normalization(), 64);
         while (it.hasNext()) {
             DataSet ds = it.next();
-            ev.eval(ds.getLabels(), m.output(ds.getFeatures(), tta));
+            ev.eval(ds.getLabels(), m.output(ds.getFeatures(), augmentation));
         }
         System.out.println(ev.stats(false, true));
 
@@ -86,7 +89,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         json.put("split", split);
         json.put("examples", images.size());
         json.put("accuracy", ev.accuracy());
-        json.put("testTimeAugmentation", tta ? "horizontal flip" : "none");
+        json.put("testTimeAugmentation", augmentation.description());
         json.put("classes", m.classes());
         json.put("perClass", perClass);
         json.put("confusionMatrix", confusion);

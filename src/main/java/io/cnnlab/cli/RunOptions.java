@@ -54,7 +54,8 @@ final class RunOptions {
     String optimizer;
     @Option(names = "--momentum", description = "Nesterov momentum; default 0.9.")
     Double momentum;
-    @Option(names = "--weight-decay", paramLabel = "W", description = "L2 weight decay on the weights; default 0.")
+    @Option(names = "--weight-decay", paramLabel = "W", description = "Decoupled weight decay on the weights: each step shrinks them by"
+            + " the learning rate times W (PyTorch's SGD weight_decay V with momentum m matches W = V/(1-m)); default 0.")
     Double weightDecay;
     @Option(names = "--schedule", paramLabel = "constant|step|cosine|onecycle",
             description = "Learning-rate schedule over the epochs; default constant (the notebook's).")

@@ -9,8 +9,11 @@ import io.cnnlab.data.LabeledImages;
 import io.cnnlab.data.Normalization;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.enums.PadMode;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.transforms.Pad;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -134,6 +137,31 @@ public final class CnnlabModel {
         INDArray p = graph.outputSingle(false, features).dup();
         INDArray q = graph.outputSingle(false, mirrored);
         return p.addi(q).muli(0.5);
+    }
+
+    /**
+     * Class probabilities of {@code features} [n, 3, h, w] (normalised), [n, classes], under test-time
+     * augmentation {@code tta}. {@link TestTimeAugmentation#NONE} gives exactly the network's output.
+     */
+    public INDArray output(INDArray features, TestTimeAugmentation tta) {
+        return switch (tta) {
+            case NONE -> graph.outputSingle(false, features);
+            case FLIP -> flipAveragedOutput(features);
+            case FLIP_TRANSLATE -> {
+                // ND4J's reflect padding by one pixel, then the two diagonal 1-pixel shifts cut from it
+                long h = features.size(2);
+                long w = features.size(3);
+                INDArray padded = Nd4j.exec(new Pad(features, Nd4j.createFromArray(new int[][] {{0, 0}, {0, 0}, {1, 1}, {1, 1}}),
+                        PadMode.REFLECT, 0.0))[0];
+                INDArray upLeft = padded.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(2, h + 2),
+                        NDArrayIndex.interval(2, w + 2)).dup('c');
+                INDArray downRight = padded.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, h),
+                        NDArrayIndex.interval(0, w)).dup('c');
+                yield flipAveragedOutput(features).muli(0.5)
+                        .addi(flipAveragedOutput(upLeft).muli(0.25))
+                        .addi(flipAveragedOutput(downRight).muli(0.25));
+            }
+        };
     }
 
     /** Class probabilities of an image of any size (scaled to 32x32), most likely first. */

@@ -94,9 +94,18 @@ public final class Ensemble {
      * {@code flip} is set. One member and no flip gives exactly that network's output.
      */
     public INDArray output(INDArray features, boolean flip) {
+        return output(features, flip ? TestTimeAugmentation.FLIP : TestTimeAugmentation.NONE);
+    }
+
+    /**
+     * Class probabilities of {@code features} [n, 3, h, w] (normalised), [n, classes]: the members' outputs
+     * under {@link CnnlabModel#output(INDArray, TestTimeAugmentation) test-time augmentation} {@code tta},
+     * averaged. One member and {@link TestTimeAugmentation#NONE} gives exactly that network's output.
+     */
+    public INDArray output(INDArray features, TestTimeAugmentation tta) {
         INDArray sum = null;
         for (CnnlabModel m : members) {
-            INDArray p = flip ? m.flipAveragedOutput(features) : m.graph().outputSingle(false, features);
+            INDArray p = m.output(features, tta);
             sum = sum == null ? p.dup() : sum.addi(p);
         }
         return members.size() == 1 ? sum : sum.divi(members.size());

@@ -24,7 +24,9 @@ import java.util.Map;
  * @param cutout         side of the square Cutout masks in every training image, 0 for none
  * @param optimizer      sgd, nesterov (SGD with Nesterov momentum) or adam
  * @param momentum       Nesterov's momentum (ignored otherwise)
- * @param weightDecay    L2 weight decay on the weights, scaled by the learning rate as PyTorch's SGD applies it
+ * @param weightDecay    decoupled weight decay on the weights: each step shrinks them by the learning rate times
+ *                       this, after the updater (SGDW, AdamW); PyTorch's coupled {@code weight_decay} W with
+ *                       momentum m is about W/(1-m) here
  * @param schedule       constant, step (x0.1 at 1/2 and 3/4 of the epochs), cosine (to 0), or onecycle
  *                       (linear up to the rate over the warm-up, then linear down to 0)
  * @param warmupEpochs   epochs of linear warm-up from 1/10 of the rate (cosine and onecycle)

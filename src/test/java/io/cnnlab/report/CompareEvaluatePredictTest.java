@@ -232,6 +232,70 @@ class CompareEvaluatePredictTest {
     }
 
     @Test
+    void evaluateWithFlipTranslateTtaAddsTheShiftedImagesAsAirbenchDoes() throws Exception {
+        Path run = out.resolve("net/seed-42");
+        Path dir = tmp.resolve("tta-translate");
+        Cli.Result r = Cli.run("evaluate", "--model", run.resolve("model.zip").toString(), "--data",
+                RealData.archive().toString(), "--tta", "flip-translate", "--out", dir.toString());
+        assertEquals(0, r.code(), r.err());
+        JsonNode ev = Json.MAPPER.readTree(dir.resolve("evaluation.json").toFile());
+        assertEquals("horizontal flip and 1-pixel translations", ev.get("testTimeAugmentation").asText());
+
+        // The same by hand: the image and its shifts by one pixel up-left and down-right (border reflected), each
+        // with its mirror image; weights 1/2, 1/4, 1/4
+        CnnlabModel model = CnnlabModel.load(run.resolve("model.zip"));
+        int correct = 0;
+        var it = io.cnnlab.data.InMemoryIterator.inOrder(RealData.cifar2().test(), model.normalization(), 100);
+        while (it.hasNext()) {
+            var ds = it.next();
+            float[] x = ds.getFeatures().data().asFloat();
+            long[] shape = ds.getFeatures().shape();
+            var p = flipAveraged(model, x, shape).muli(2)
+                    .addi(flipAveraged(model, shifted(x, 1), shape))
+                    .addi(flipAveraged(model, shifted(x, -1), shape));
+            var y = ds.getLabels();
+            for (int n = 0; n < p.rows(); n++) {
+                correct += p.getRow(n).argMax().getInt(0) == y.getRow(n).argMax().getInt(0) ? 1 : 0;
+            }
+        }
+        assertEquals(correct / 2000.0, ev.get("accuracy").asDouble(), 1e-12);
+
+        Cli.Result bad = Cli.run("evaluate", "--model", run.resolve("model.zip").toString(), "--data",
+                RealData.archive().toString(), "--tta", "rotate", "--out", tmp.resolve("tta-bad").toString());
+        assertEquals(2, bad.code(), bad.err());
+        assertEquals("cnnlab: --tta must be one of none, flip, flip-translate, got 'rotate'", bad.err().strip());
+    }
+
+    /** Sum of a model's outputs on 32x32 images {@code x} and on their mirror images. */
+    private static org.nd4j.linalg.api.ndarray.INDArray flipAveraged(CnnlabModel model, float[] x, long[] shape) {
+        float[] mirrored = new float[x.length];
+        for (int i = 0; i < x.length; i += 32) {
+            for (int c = 0; c < 32; c++) {
+                mirrored[i + c] = x[i + 31 - c];
+            }
+        }
+        var a = model.graph().outputSingle(org.nd4j.linalg.factory.Nd4j.create(x, shape, 'c')).dup();
+        return a.addi(model.graph().outputSingle(org.nd4j.linalg.factory.Nd4j.create(mirrored, shape, 'c')));
+    }
+
+    /** 32x32 planes {@code x} with pixel (i, j) taken from (i + d, j + d), the border reflected (-1 is 1, 32 is 30). */
+    private static float[] shifted(float[] x, int d) {
+        float[] s = new float[x.length];
+        for (int plane = 0; plane < x.length; plane += 32 * 32) {
+            for (int i = 0; i < 32; i++) {
+                for (int j = 0; j < 32; j++) {
+                    s[plane + i * 32 + j] = x[plane + reflect(i + d) * 32 + reflect(j + d)];
+                }
+            }
+        }
+        return s;
+    }
+
+    private static int reflect(int i) {
+        return i < 0 ? -i : i > 31 ? 62 - i : i;
+    }
+
+    @Test
     void evaluateOfSeveralModelsAveragesTheirProbabilities() throws Exception {
         List<Path> zips = List.of(out.resolve("net/seed-42/model.zip"), out.resolve("net/seed-43/model.zip"),
                 out.resolve("skip/seed-42/model.zip"));
