@@ -56,7 +56,16 @@ class ResumeTest {
     }
 
     private static Process cnnlab(String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        return cnnlab(List.of(), args);
+    }
+
+    /**
+     * cnnlab in a child JVM, its command line after {@code prefix}. The {@code train} runs get this class's
+     * small defaults unless {@code args} set them.
+     */
+    private static Process cnnlab(List<String> prefix, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(prefix);
+        cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), "io.cnnlab.cli.Main"));
         cmd.addAll(List.of(args));
         if (args[0].equals("train") && !List.of(args).contains("--resume")) {
@@ -145,7 +154,9 @@ class ResumeTest {
     @Test
     void sigintSavesACheckpointExplainsHowToResumeAndExits130() throws Exception {
         Path run = tmp.resolve("interrupted");
-        Process p = cnnlab("train", "--out", run.toString());
+        // A shell that started the build in the background (nohup, &) leaves SIGINT ignored, and an ignored
+        // signal stays ignored in every child; coreutils' env restores the default, as a terminal has it.
+        Process p = cnnlab(List.of("env", "--default-signal=INT"), "train", "--out", run.toString());
         awaitCheckpoint(run, 1, p);
         new ProcessBuilder("bash", "-c", "kill -INT " + p.pid()).start().waitFor();   // SIGINT, as Ctrl-C
         assertEquals(130, p.waitFor(), output(p));
