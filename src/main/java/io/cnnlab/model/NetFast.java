@@ -15,8 +15,8 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * linear classifier. With the default baseWidth 32: groups of 64, 128 and 128 channels, 0.14 GFLOP per
  * image forward, 574,890 trainable parameters for ten classes.
  *
- * <p>Why this shape: on two CPU cores the budget of an hour is about 20 passes over CIFAR-10's 50,000
- * images at this size. Pooling right after each group's first convolution keeps three quarters of the
+ * <p>Why this shape: on two CPU cores the budget of an hour is about 40 passes over CIFAR-10's 50,000
+ * images at this size, with an evaluation after each. Pooling right after each group's first convolution keeps three quarters of the
  * arithmetic at low resolution, batch norm after every convolution lets it train at a high rate with few
  * epochs, and the global max-pool head has no large dense layer to overfit. airbench's other devices
  * (whitening stem, lookahead, alternating flips) are left out; cnnlab's recipe supplies augmentation,
