@@ -39,8 +39,8 @@ class ShippedProfilesTest {
         Profile c10 = Profiles.load("profiles/cifar10-60min.yaml");
         assertEquals("fast", c10.arch());
         assertEquals("cifar10", c10.dataset());
-        assertEquals(new Recipe(true, 0, "nesterov", 0.9, 5e-4, "onecycle", 3, 0.2, 0), c10.recipe());
-        assertEquals(List.of(36, 256, 0.05), List.of(c10.epochs(), c10.batchSize(), c10.learningRate()));
+        assertEquals(new Recipe(true, 0, "nesterov", 0.9, 0.01, "onecycle", 3, 0.2, 0), c10.recipe());
+        assertEquals(List.of(40, 256, 0.05), List.of(c10.epochs(), c10.batchSize(), c10.learningRate()));
 
         Profile c2 = Profiles.loadComparison("profiles/cifar2-best.yaml");
         assertEquals(List.of("resdeep"), c2.archs());
