@@ -20,7 +20,7 @@ import java.util.function.Consumer;
  * of different architectures.
  * <pre>{@code
  * Ensemble e = Ensemble.load(List.of(Path.of("runs/a/model.zip"), Path.of("runs/b/model.zip")));
- * INDArray p = e.output(features, true); // [n, classes], flip test-time augmentation on
+ * INDArray p = e.output(features, TestTimeAugmentation.FLIP); // [n, classes]
  * }</pre>
  */
 public final class Ensemble {
@@ -86,15 +86,6 @@ public final class Ensemble {
 
     public Normalization normalization() {
         return members.get(0).normalization();
-    }
-
-    /**
-     * Class probabilities of {@code features} [n, 3, h, w] (normalised), [n, classes]: the members' softmax
-     * outputs averaged, each with {@link CnnlabModel#flipAveragedOutput flip test-time augmentation} when
-     * {@code flip} is set. One member and no flip gives exactly that network's output.
-     */
-    public INDArray output(INDArray features, boolean flip) {
-        return output(features, flip ? TestTimeAugmentation.FLIP : TestTimeAugmentation.NONE);
     }
 
     /**

@@ -16,8 +16,8 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * image forward, 574,890 trainable parameters for ten classes.
  *
  * <p>Why this shape: on two CPU cores the budget of an hour is about 40 passes over CIFAR-10's 50,000
- * images at this size, with an evaluation after each. Pooling right after each group's first convolution keeps three quarters of the
- * arithmetic at low resolution, batch norm after every convolution lets it train at a high rate with few
+ * images at this size, with an evaluation after each. Pooling right after each group's first convolution
+ * keeps three quarters of the arithmetic at low resolution, batch norm after every convolution lets it train at a high rate with few
  * epochs, and the global max-pool head has no large dense layer to overfit. airbench's other devices
  * (whitening stem, lookahead, alternating flips) are left out; cnnlab's recipe supplies augmentation,
  * label smoothing and the one-cycle schedule.

@@ -214,15 +214,7 @@ class CompareEvaluatePredictTest {
         var it = io.cnnlab.data.InMemoryIterator.inOrder(images, model.normalization(), 100);
         while (it.hasNext()) {
             var ds = it.next();
-            float[] x = ds.getFeatures().data().asFloat();
-            float[] mirrored = new float[x.length];
-            for (int i = 0; i < x.length; i += 32) {
-                for (int c = 0; c < 32; c++) {
-                    mirrored[i + c] = x[i + 31 - c];
-                }
-            }
-            var flipped = org.nd4j.linalg.factory.Nd4j.create(mirrored, ds.getFeatures().shape(), 'c');
-            var p = model.graph().outputSingle(ds.getFeatures()).add(model.graph().outputSingle(flipped));
+            var p = flipAveraged(model, ds.getFeatures().data().asFloat(), ds.getFeatures().shape());
             var y = ds.getLabels();
             for (int n = 0; n < p.rows(); n++) {
                 correct += p.getRow(n).argMax().getInt(0) == y.getRow(n).argMax().getInt(0) ? 1 : 0;
