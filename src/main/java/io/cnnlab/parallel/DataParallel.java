@@ -100,6 +100,24 @@ public final class DataParallel implements AutoCloseable {
         return batchNorm;
     }
 
+    /**
+     * Runs {@code work} on this thread between steps with the OpenMP threads it had before training,
+     * e.g. the evaluation after each epoch: the workers are idle then, and one OpenMP thread would
+     * leave their cores unused while the inference runs.
+     */
+    public void betweenSteps(Runnable work) {
+        if (mainOmpThreads < 1) {
+            work.run(); // one worker: this thread's OpenMP threads were never changed
+            return;
+        }
+        Backend.setOmpThreadsOfThisThread(mainOmpThreads);
+        try {
+            work.run();
+        } finally {
+            Backend.setOmpThreadsOfThisThread(1);
+        }
+    }
+
     /** One SGD step on {@code batch}; returns its mean loss. Worker k seeds dropout from {@code seed} and k. */
     public double fit(DataSet batch, long seed) {
         int n = (int) batch.getFeatures().size(0);

@@ -200,7 +200,7 @@ public final class Trainer {
                 next.getFeatures().close();
                 next.getLabels().close();
             }
-            graph.getListeners().forEach(l -> l.onEpochEnd(graph));
+            steps.betweenSteps(() -> graph.getListeners().forEach(l -> l.onEpochEnd(graph)));
         }
         graph.getConfiguration().setEpochCount(epochs);
     }

@@ -229,4 +229,30 @@ class DataParallelTest {
     void everyArchitectureUsesOneWorkerPerCoreByDefault() {
         assertEquals(Math.min(4, Runtime.getRuntime().availableProcessors()), DataParallel.autoWorkers());
     }
+
+    @Test
+    void workBetweenStepsRunsWithTheOpenMpThreadsTheCallerHadBeforeTraining() {
+        // The per-epoch evaluation runs there: on the one OpenMP thread of a training step it would leave
+        // the workers' cores idle.
+        int before = Backend.setOmpThreadsOfThisThread(2);
+        try {
+            for (int workers : new int[] {2, 1}) {
+                try (DataParallel dp = new DataParallel(graph("net"), workers)) {
+                    int inStep = ompThreads();
+                    int[] between = new int[1];
+                    dp.betweenSteps(() -> between[0] = ompThreads());
+                    assertEquals(workers == 1 ? 2 : 1, inStep, workers + " worker(s): the threads of a step");
+                    assertEquals(2, between[0], workers + " worker(s): the caller's threads between steps");
+                    assertEquals(inStep, ompThreads(), workers + " worker(s): a step's threads again afterwards");
+                }
+                assertEquals(2, ompThreads(), "the caller's threads after training");
+            }
+        } finally {
+            Backend.setOmpThreadsOfThisThread(before);
+        }
+    }
+
+    private static int ompThreads() {
+        return org.nd4j.nativeblas.NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads();
+    }
 }
