@@ -94,6 +94,7 @@ public final class DataSources {
         CifarData data = decode(local);
         try {
             DecodedCache.save(data, key, cacheFile);
+            DecodedCache.deleteSuperseded(cacheFile, key.substring(0, key.lastIndexOf('|') + 1));
         } catch (IOException e) {
             System.err.println("cnnlab: could not write the decoded-data cache " + cacheFile + " (" + e.getMessage()
                     + "); the next run will decode again");

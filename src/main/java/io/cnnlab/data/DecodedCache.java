@@ -71,6 +71,40 @@ public final class DecodedCache {
         }
     }
 
+    /**
+     * Deletes the other cache files in {@code keep}'s folder that were decoded from an earlier state of the
+     * same source: their keys start with {@code sourcePrefix} (the source's path) and differ from {@code keep}'s.
+     * Such a file can never be hit again, since the key has the source's size and modification time, and
+     * each is as large as the decoded data (184 MB for CIFAR-10). Best effort: a file it cannot read or
+     * delete costs disk only.
+     */
+    public static void deleteSuperseded(Path keep, String sourcePrefix) {
+        try (var files = Files.list(keep.getParent())) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                String name = f.getFileName().toString();
+                if (!f.equals(keep) && name.startsWith("decoded-") && name.endsWith(".bin")
+                        && sourceKey(f).filter(k -> k.startsWith(sourcePrefix)).isPresent()) {
+                    Files.deleteIfExists(f);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // best effort, as documented
+        }
+    }
+
+    /** The source key in {@code file}'s header, or empty when it is not a readable cache file of this version. */
+    static Optional<String> sourceKey(Path file) {
+        try (DataInputStream in = new DataInputStream(Files.newInputStream(file))) {
+            if (in.readLong() != MAGIC || in.readInt() != VERSION) {
+                return Optional.empty();
+            }
+            in.readInt(); // header length
+            return Optional.of(in.readUTF());
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
     /** The cached data for {@code sourceKey}, or empty when there is none or it is stale or corrupt. */
     public static Optional<CifarData> load(Path file, String sourceKey) {
         return load(file, sourceKey, null);

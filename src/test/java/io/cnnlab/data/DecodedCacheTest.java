@@ -6,6 +6,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -40,16 +41,33 @@ class DecodedCacheTest {
     }
 
     @Test
-    void changedSourceIsDecodedAgain(@TempDir Path tmp) throws Exception {
+    void changedSourceIsDecodedAgainAndItsOldCacheFileDeleted(@TempDir Path tmp) throws Exception {
         Path src = TestImages.binaryRelease(tmp.resolve("src"));
+        Path other = TestImages.binaryRelease(tmp.resolve("src2"));
         DataSources sources = new DataSources(tmp.resolve("home"));
         assertFalse(sources.load(src.toString()).fromCache());
         assertTrue(sources.load(src.toString()).fromCache());
+        assertFalse(sources.load(other.toString()).fromCache());
+        Path cache = tmp.resolve("home/cache");
+        List<Path> before = cacheFiles(cache);
+        assertEquals(2, before.size(), "one cache file per source");
         Files.write(src.resolve("test_batch.bin"), TestImages.binaryBatch(1, 1));
         Files.setLastModifiedTime(src.resolve("test_batch.bin"), java.nio.file.attribute.FileTime.fromMillis(1));
         DataSources.Loaded again = sources.load(src.toString());
         assertFalse(again.fromCache());
         assertArrayEquals(new byte[] {1, 1}, again.data().test().labels());
+        // The earlier state's file is gone (nothing could hit it again); the other source's stays.
+        List<Path> after = cacheFiles(cache);
+        assertEquals(2, after.size(), "the superseded cache file is deleted: " + after);
+        assertEquals(1, after.stream().filter(before::contains).count(), "the other source's cache file is kept");
+        assertTrue(sources.load(other.toString()).fromCache());
+        assertTrue(sources.load(src.toString()).fromCache());
+    }
+
+    private static List<Path> cacheFiles(Path cache) throws java.io.IOException {
+        try (var files = Files.list(cache)) {
+            return files.filter(f -> f.getFileName().toString().endsWith(".bin")).sorted().toList();
+        }
     }
 
     @Test
