@@ -94,7 +94,7 @@ public final class DataSources {
         CifarData data = decode(local);
         try {
             DecodedCache.save(data, key, cacheFile);
-            DecodedCache.deleteSuperseded(cacheFile, key.substring(0, key.lastIndexOf('|') + 1));
+            DecodedCache.deleteSuperseded(cacheFile, sourcePrefix(local));
         } catch (IOException e) {
             System.err.println("cnnlab: could not write the decoded-data cache " + cacheFile + " (" + e.getMessage()
                     + "); the next run will decode again");
@@ -154,10 +154,15 @@ public final class DataSources {
             } else {
                 appendStat(sb, local);
             }
-            return "v1|" + local + "|" + sha1(sb.toString());
+            return sourcePrefix(local) + sha1(sb.toString());
         } catch (IOException e) {
             throw new UserException("cannot read " + local + ": " + e.getMessage());
         }
+    }
+
+    /** The start of {@link #sourceKey}: the part that names the source, without the digest of its state. */
+    static String sourcePrefix(Path local) {
+        return "v1|" + local + "|";
     }
 
     private static void appendStat(StringBuilder sb, Path f) throws IOException {

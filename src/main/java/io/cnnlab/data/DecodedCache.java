@@ -87,7 +87,7 @@ public final class DecodedCache {
                     Files.deleteIfExists(f);
                 }
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | java.io.UncheckedIOException e) {
             // best effort, as documented
         }
     }
