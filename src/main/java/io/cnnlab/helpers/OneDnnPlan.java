@@ -118,6 +118,15 @@ abstract class OneDnnPlan implements AutoCloseable {
             this.bytes = desc.get_size();
         }
 
+        /** An argument in memory the plan owns and fills itself (per-channel values), bound once. */
+        Arg(memory.desc desc, Pointer data) {
+            this.user = own(new memory(desc, ENGINE, data));
+            this.inner = user;
+            this.reorder = null;
+            this.slot = -1;
+            this.bytes = desc.get_size();
+        }
+
         void bind(INDArray a, Scratch s) {
             if (a != null) {
                 user.set_data_handle(a.data().addressPointer());

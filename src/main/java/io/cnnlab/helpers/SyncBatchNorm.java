@@ -2,6 +2,17 @@ package io.cnnlab.helpers;
 
 import io.cnnlab.parallel.DataParallel;
 import io.cnnlab.util.HostFloats;
+import org.bytedeco.dnnl.batch_normalization_backward;
+import org.bytedeco.dnnl.batch_normalization_forward;
+import org.bytedeco.dnnl.binary;
+import org.bytedeco.dnnl.memory;
+import org.bytedeco.dnnl.post_ops;
+import org.bytedeco.dnnl.primitive;
+import org.bytedeco.dnnl.primitive_attr;
+import org.bytedeco.dnnl.global.dnnl.algorithm;
+import org.bytedeco.dnnl.global.dnnl.normalization_flags;
+import org.bytedeco.dnnl.global.dnnl.prop_kind;
+import org.bytedeco.javacpp.FloatPointer;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
@@ -22,16 +33,33 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Phaser;
 
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_DST;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_SCALE;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_SHIFT;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_SRC;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DST;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_MEAN;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SCALE;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SHIFT;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC_0;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC_1;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_VARIANCE;
+import static org.bytedeco.dnnl.global.dnnl.prop_kind.forward_training;
+
 /**
  * Synchronised batch normalisation for {@link DataParallel}: while a batch is split across worker
  * threads, every worker's batch-norm layer normalises with the mean and variance of the whole batch,
- * and back-propagates through them, by exchanging per-channel sums with the other workers (one
- * barrier forward, one backward). The step is then the whole-batch step, as PyTorch's SyncBatchNorm
- * makes it across processes. Outside a split step (evaluation, or a thread that is not a worker)
+ * and back-propagates through them, by exchanging per-channel statistics and sums with the other
+ * workers (one barrier forward, one backward). The step is then the whole-batch step, as PyTorch's
+ * SyncBatchNorm makes it across processes. Outside a split step (evaluation, or a thread that is not a worker)
  * each call goes to the helper DL4J chose (oneDNN) or to DL4J's built-in code.
  *
- * <p>The per-channel arithmetic runs as Java loops over host copies ({@link HostFloats}), because ND4J
- * M2.1's CPU reductions and broadcast ops call a function object per element (docs/performance-log.md).
+ * <p>The passes over the activations run as oneDNN primitives made once per input shape ({@link Plan});
+ * only per-channel values cross into Java. ND4J M2.1's CPU reductions and broadcast ops call a function
+ * object per element, and Java loops over host copies are not vectorised when the JIT stops at C1, as
+ * {@code ./cnnlab} has it on small machines (docs/performance-log.md).
  *
  * <p>{@link Group#install} puts it into the layers through {@link LayerHelpers}.
  */
@@ -42,6 +70,7 @@ public final class SyncBatchNorm implements BatchNormalizationHelper {
     private final BatchNormalizationHelper single;
     private final Exchange exchange;
     private final int worker;
+    private final OneDnnPlan.Cache<Plan> plans = new OneDnnPlan.Cache<>();
     private volatile RuntimeException injected;
     private float[] mean;
     private float[] var;
@@ -49,7 +78,7 @@ public final class SyncBatchNorm implements BatchNormalizationHelper {
     private INDArray varCache;
     private long count;
 
-    private SyncBatchNorm(BatchNormalizationHelper single, Exchange exchange, int worker) {
+    SyncBatchNorm(BatchNormalizationHelper single, Exchange exchange, int worker) {
         this.single = single;
         this.exchange = exchange;
         this.worker = worker;
@@ -84,42 +113,47 @@ public final class SyncBatchNorm implements BatchNormalizationHelper {
             injected = null;
             throw fault;
         }
-        int n = (int) x.size(0);
-        int c = (int) x.size(1);
-        int hw = (int) (x.size(2) * x.size(3));
-        float[] xs = HostFloats.scratch(0, x.length());
-        HostFloats.read(x, xs);
-        // This slice's per-channel sum and sum of squares, then the whole batch's.
-        double[] local = new double[2 * c + 1];
-        forEachRow(n, c, hw, (from, ch) -> productSums(xs, xs, 0, from, hw, local, ch, c + ch));
-        local[2 * c] = (double) n * hw;
-        double[] total = exchange.allSum(worker, local);
-        count = (long) total[2 * c];
+        INDArray in = dense(x);
+        Plan plan = plans.get(OneDnnPlan.Cache.key(in, Double.doubleToLongBits(eps)), () -> Plan.of(in.shape(), eps));
+        int c = plan.channels;
+        INDArray out = mgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT, in.shape(), 'c');
+        float[] sliceMean = new float[c];
+        float[] sliceVar = new float[c];
+        plan.sliceStatistics(in, out, sliceMean, sliceVar);
+        // Every worker's slice size, means and variances, each in its own slots of the exchanged array.
+        int workers = exchange.workers;
+        double[] local = new double[workers * (2 * c + 1)];
+        int at = worker * (2 * c + 1);
+        local[at] = plan.count;
+        for (int ch = 0; ch < c; ch++) {
+            local[at + 1 + ch] = sliceMean[ch];
+            local[at + 1 + c + ch] = sliceVar[ch];
+        }
+        double[] all = exchange.allSum(worker, local);
+        // The whole batch's mean, and its variance pooled from the slices' (no difference of large sums).
+        count = 0;
+        double[] m = new double[c];
+        for (int k = 0; k < workers; k++) {
+            int w = k * (2 * c + 1);
+            count += (long) all[w];
+            for (int ch = 0; ch < c; ch++) {
+                m[ch] += all[w] * all[w + 1 + ch];
+            }
+        }
         mean = new float[c];
         var = new float[c];
-        float[] g = channelValues(gamma, c, 1);
-        float[] be = channelValues(beta, c, 0);
-        float[] a = new float[c];
-        float[] b = new float[c];
         for (int ch = 0; ch < c; ch++) {
-            double m = total[ch] / count;
-            double v = Math.max(0, total[c + ch] / count - m * m);
-            mean[ch] = (float) m;
-            var[ch] = (float) v;
-            // out = x * a + b, a = gamma / std, b = beta - mean * a
-            double ac = g[ch] / Math.sqrt(v + eps);
-            a[ch] = (float) ac;
-            b[ch] = (float) (be[ch] - m * ac);
-        }
-        forEachRow(n, c, hw, (from, ch) -> {
-            float ac = a[ch];
-            float bc = b[ch];
-            for (int j = from; j < from + hw; j++) {
-                xs[j] = xs[j] * ac + bc;
+            m[ch] /= count;
+            double v = 0;
+            for (int k = 0; k < workers; k++) {
+                int w = k * (2 * c + 1);
+                double d = all[w + 1 + ch] - m[ch];
+                v += all[w] * (all[w + 1 + c + ch] + d * d);
             }
-        });
-        INDArray out = mgr.createUninitialized(ArrayType.ACTIVATIONS, x.dataType(), x.shape());
-        HostFloats.write(xs, out);
+            mean[ch] = (float) m[ch];
+            var[ch] = (float) (v / count);
+        }
+        plan.normalise(in, out, mean, var, channelValues(gamma, c, 1), channelValues(beta, c, 0));
         return out;
     }
 
@@ -140,102 +174,47 @@ public final class SyncBatchNorm implements BatchNormalizationHelper {
 
     private Pair<Gradient, INDArray> syncedBackprop(INDArray x, INDArray dy, INDArray gamma, INDArray dGammaView,
                                                     INDArray dBetaView, double eps, LayerWorkspaceMgr mgr) {
-        int n = (int) x.size(0);
-        int c = (int) x.size(1);
-        int hw = (int) (x.size(2) * x.size(3));
-        float[] xs = HostFloats.scratch(0, x.length());
-        float[] ds = HostFloats.scratch(1, x.length());
-        HostFloats.read(x, xs);
-        HostFloats.read(dy, ds);
-        double[] inv = new double[c];
-        for (int ch = 0; ch < c; ch++) {
-            inv[ch] = 1 / Math.sqrt(var[ch] + eps);
-        }
-        // The slice's per-channel sums of dy and dy * xHat, xHat = (x - mean) / std
+        INDArray in = dense(x);
+        Plan plan = plans.get(OneDnnPlan.Cache.key(in, Double.doubleToLongBits(eps)), () -> Plan.of(in.shape(), eps));
+        int c = plan.channels;
+        float[] g = channelValues(gamma, c, 1);
+        INDArray dx = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, in.shape(), 'c');
+        // dx = gamma / std * dy with the statistics held fixed, and the slice's sums of dy and dy * xHat,
+        // xHat = (x - mean) / std
+        float[] sumDy = new float[c];
+        float[] sumDyXHat = new float[c];
+        plan.backward(in, dense(dy), dx, mean, var, g, sumDy, sumDyXHat);
         double[] local = new double[2 * c];
-        forEachRow(n, c, hw, (from, ch) -> productSums(ds, xs, mean[ch], from, hw, local, ch, c + ch));
         for (int ch = 0; ch < c; ch++) {
-            local[c + ch] *= inv[ch];
+            local[ch] = sumDy[ch];
+            local[c + ch] = sumDyXHat[ch];
         }
         double[] total = exchange.allSum(worker, local);
-        // dx = gamma / std * (dy - sum(dy) / N - xHat * sum(dy * xHat) / N), sums over the whole batch,
-        // as dx = a * dy + bx * x + k per channel
-        float[] g = channelValues(gamma, c, 1);
-        float[] a = new float[c];
-        float[] bx = new float[c];
-        float[] k = new float[c];
+        // dx = gamma / std * (dy - sum(dy) / N - xHat * sum(dy * xHat) / N), sums over the whole batch: the
+        // terms through the statistics add slope * x + offset per channel.
+        float[] slope = new float[c];
+        float[] offset = new float[c];
         for (int ch = 0; ch < c; ch++) {
-            double ac = g[ch] * inv[ch];
-            double b = -ac * total[c + ch] / count * inv[ch];
-            a[ch] = (float) ac;
-            bx[ch] = (float) b;
-            k[ch] = (float) (-b * mean[ch] - ac * total[ch] / count);
+            double inv = 1 / Math.sqrt(var[ch] + eps);
+            double ac = g[ch] * inv;
+            double b = -ac * total[c + ch] / count * inv;
+            slope[ch] = (float) b;
+            offset[ch] = (float) (-b * mean[ch] - ac * total[ch] / count);
         }
-        forEachRow(n, c, hw, (from, ch) -> {
-            float ac = a[ch];
-            float bc = bx[ch];
-            float kc = k[ch];
-            for (int j = from; j < from + hw; j++) {
-                ds[j] = ds[j] * ac + xs[j] * bc + kc;
-            }
-        });
-        INDArray dx = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, x.dataType(), x.shape());
-        HostFloats.write(ds, dx);
+        plan.correct(in, dx, slope, offset);
 
         Gradient grad = new DefaultGradient();
         if (dGammaView != null) {
-            float[] dGamma = new float[c];
-            float[] dBeta = new float[c];
-            for (int ch = 0; ch < c; ch++) {
-                dBeta[ch] = (float) local[ch];
-                dGamma[ch] = (float) local[c + ch];
-            }
-            HostFloats.put(dGamma, dGammaView);
-            HostFloats.put(dBeta, dBetaView);
+            HostFloats.put(sumDyXHat, dGammaView);
+            HostFloats.put(sumDy, dBetaView);
             grad.setGradientFor(BatchNormalizationParamInitializer.GAMMA, dGammaView);
             grad.setGradientFor(BatchNormalizationParamInitializer.BETA, dBetaView);
         }
         return new Pair<>(grad, dx);
     }
 
-    /**
-     * Adds sum(a) to {@code out[sumAt]} and sum(a * (b - shift)) to {@code out[productAt]} over [from, from + len).
-     * Four independent accumulator chains, so that the additions overlap instead of waiting on each other.
-     */
-    private static void productSums(float[] a, float[] b, float shift, int from, int len, double[] out, int sumAt,
-                                    int productAt) {
-        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        double p0 = 0, p1 = 0, p2 = 0, p3 = 0;
-        int j = from;
-        for (int end = from + len - 3; j < end; j += 4) {
-            s0 += a[j];
-            s1 += a[j + 1];
-            s2 += a[j + 2];
-            s3 += a[j + 3];
-            p0 += a[j] * (double) (b[j] - shift);
-            p1 += a[j + 1] * (double) (b[j + 1] - shift);
-            p2 += a[j + 2] * (double) (b[j + 2] - shift);
-            p3 += a[j + 3] * (double) (b[j + 3] - shift);
-        }
-        for (; j < from + len; j++) {
-            s0 += a[j];
-            p0 += a[j] * (double) (b[j] - shift);
-        }
-        out[sumAt] += (s0 + s1) + (s2 + s3);
-        out[productAt] += (p0 + p1) + (p2 + p3);
-    }
-
-    private interface RowKernel {
-        void apply(int from, int channel);
-    }
-
-    /** Calls {@code kernel} for each (example, channel) row of hw contiguous values of an NCHW array. */
-    private static void forEachRow(int n, int c, int hw, RowKernel kernel) {
-        for (int i = 0; i < n; i++) {
-            for (int ch = 0; ch < c; ch++) {
-                kernel.apply((i * c + ch) * hw, ch);
-            }
-        }
+    private static INDArray dense(INDArray a) {
+        return HostFloats.usable(a) ? a : a.dup('c');
     }
 
     /** Gamma or beta as c floats; {@code absent} when the layer has none (locked gamma/beta). */
@@ -283,6 +262,178 @@ public final class SyncBatchNorm implements BatchNormalizationHelper {
     }
 
     /**
+     * The synchronised pass's oneDNN primitives for one input shape: the slice's statistics (a training-mode
+     * forward pass whose output is discarded), the normalisation with the whole batch's statistics, the backward
+     * pass with those statistics held fixed (which also gives the slice's sums of dy and dy * xHat), and the
+     * whole-batch terms of the gradient, {@code dx += slope * x + offset} per channel (a binary op with a
+     * per-channel add and a sum post-op: one pass over plain NCHW).
+     *
+     * <p>The batch-norm passes run in the first of oneDNN's channel-blocked layouts ({@code nChw16c},
+     * {@code nChw8c}) that has a JIT kernel on this CPU, with reorders from and to NCHW around them: on plain
+     * NCHW oneDNN 2.5 runs its generic {@code ncsp} code, several times slower than a reorder and the JIT kernel
+     * together (docs/performance-log.md). Plain NCHW is the fallback.
+     */
+    static final class Plan extends OneDnnPlan {
+        private static final memory.format_tag[] LAYOUTS = {memory.format_tag.nChw16c, memory.format_tag.nChw8c};
+        final int channels;
+        final long count;
+        final String layout;
+        private final primitive statsPass, normalisePass, backwardPass, correctPass;
+        private final Arg x, y, dy, dxInner, xPlain, dxPlain;
+        private final FloatPointer sliceMean, sliceVar, batchMean, batchVar, gamma, beta, diffGamma, diffBeta, slope,
+                offset;
+
+        /** A plan in the first blocked layout with JIT batch-norm kernels, else in plain NCHW. */
+        static Plan of(long[] shape, double eps) {
+            for (memory.format_tag tag : LAYOUTS) {
+                Plan p = new Plan(shape, eps, tag);
+                if (p.isJit()) {
+                    return p;
+                }
+                p.close();
+            }
+            return new Plan(shape, eps, memory.format_tag.nchw);
+        }
+
+        private Plan(long[] shape, double eps, memory.format_tag tag) {
+            channels = (int) shape[1];
+            count = shape[0] * shape[2] * shape[3];
+            layout = tag.name();
+            memory.desc data = own(desc(shape, memory.format_tag.nchw));
+            memory.desc inner = tag == memory.format_tag.nchw ? data : own(desc(shape, tag));
+            memory.desc perChannel = own(desc(new long[] {channels}, memory.format_tag.a));
+            memory.desc broadcast = own(desc(new long[] {1, channels, 1, 1}, memory.format_tag.nchw));
+            x = new Arg(data, inner, true, 0);
+            y = new Arg(data, inner, false, 1);
+            dy = new Arg(data, inner, true, 2);
+            dxInner = new Arg(data, inner, false, 3);
+            xPlain = new Arg(data, data, true, 0);
+            dxPlain = new Arg(data, data, false, 0);
+            sliceMean = floats();
+            sliceVar = floats();
+            batchMean = floats();
+            batchVar = floats();
+            gamma = floats();
+            beta = floats();
+            diffGamma = floats();
+            diffBeta = floats();
+            slope = floats();
+            offset = floats();
+
+            float e = (float) eps;
+            var sd = own(new batch_normalization_forward.desc(forward_training.value, inner, e,
+                    normalization_flags.none.value));
+            var spd = own(new batch_normalization_forward.primitive_desc(sd, ENGINE));
+            statsPass = own(new batch_normalization_forward(spd));
+            int withStats = normalization_flags.use_global_stats.value | normalization_flags.use_scale.value
+                    | normalization_flags.use_shift.value;
+            var nd = own(new batch_normalization_forward.desc(forward_training.value, inner, e, withStats));
+            var npd = own(new batch_normalization_forward.primitive_desc(nd, ENGINE));
+            normalisePass = own(new batch_normalization_forward(npd));
+            var bd = own(new batch_normalization_backward.desc(prop_kind.backward.value, inner, inner, e, withStats));
+            var bpd = own(new batch_normalization_backward.primitive_desc(bd, ENGINE, npd));
+            backwardPass = own(new batch_normalization_backward(bpd));
+            post_ops ops = own(new post_ops());
+            ops.append_binary(algorithm.binary_add, broadcast);
+            ops.append_sum();
+            primitive_attr attr = own(new primitive_attr());
+            attr.set_post_ops(ops);
+            var cd = own(new binary.desc(algorithm.binary_mul, data, broadcast, data));
+            var cpd = own(new binary.primitive_desc(cd, attr, ENGINE));
+            correctPass = own(new binary(cpd));
+            for (var pd : List.of(spd, npd, bpd, cpd)) {
+                kernels.add(pd.impl_info_str().getString());
+            }
+
+            args(statsPass, Map.of(DNNL_ARG_SRC, x, DNNL_ARG_DST, y, DNNL_ARG_MEAN, fixed(perChannel, sliceMean),
+                    DNNL_ARG_VARIANCE, fixed(perChannel, sliceVar)));
+            Arg meanArg = fixed(perChannel, batchMean);
+            Arg varArg = fixed(perChannel, batchVar);
+            Arg gammaArg = fixed(perChannel, gamma);
+            Arg betaArg = fixed(perChannel, beta);
+            args(normalisePass, Map.of(DNNL_ARG_SRC, x, DNNL_ARG_DST, y, DNNL_ARG_MEAN, meanArg, DNNL_ARG_VARIANCE,
+                    varArg, DNNL_ARG_SCALE, gammaArg, DNNL_ARG_SHIFT, betaArg));
+            args(backwardPass, Map.of(DNNL_ARG_SRC, x, DNNL_ARG_DIFF_DST, dy, DNNL_ARG_MEAN, meanArg, DNNL_ARG_VARIANCE,
+                    varArg, DNNL_ARG_SCALE, gammaArg, DNNL_ARG_SHIFT, betaArg, DNNL_ARG_DIFF_SRC, dxInner,
+                    DNNL_ARG_DIFF_SCALE, fixed(perChannel, diffGamma), DNNL_ARG_DIFF_SHIFT, fixed(perChannel, diffBeta)));
+            args(correctPass, Map.of(DNNL_ARG_SRC_0, xPlain, DNNL_ARG_SRC_1, fixed(broadcast, slope), DNNL_ARG_DST,
+                    dxPlain, DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE | DNNL_ARG_SRC_1, fixed(broadcast, offset)));
+        }
+
+        /** Whether all three batch-norm passes run JIT kernels. */
+        private boolean isJit() {
+            return kernels.subList(0, 3).stream().allMatch(k -> k.startsWith("bnorm_jit"));
+        }
+
+        private FloatPointer floats() {
+            return own(new FloatPointer(channels));
+        }
+
+        private Arg fixed(memory.desc desc, FloatPointer values) {
+            return new Arg(desc, values);
+        }
+
+        /**
+         * The slice's per-channel mean and (biased) variance. Leaves {@code in} in the plan's layout in this
+         * thread's scratch for {@link #normalise}, the next oneDNN call on this thread.
+         */
+        void sliceStatistics(INDArray in, INDArray out, float[] meanOut, float[] varOut) {
+            Scratch s = scratch();
+            x.in(in, s);
+            y.bind(out, s);
+            execute(statsPass);
+            stream._wait();
+            sliceMean.get(meanOut);
+            sliceVar.get(varOut);
+        }
+
+        /**
+         * {@code out = gamma * (in - mean) / sqrt(var + eps) + beta} per channel; {@code in} in the plan's layout
+         * as {@link #sliceStatistics} left it (binding does not reorder).
+         */
+        void normalise(INDArray in, INDArray out, float[] m, float[] v, float[] g, float[] b) {
+            Scratch s = scratch();
+            batchMean.put(m);
+            batchVar.put(v);
+            gamma.put(g);
+            beta.put(b);
+            x.bind(in, s);
+            y.bind(out, s);
+            execute(normalisePass);
+            y.out();
+            stream._wait();
+        }
+
+        /** {@code grad = gamma / sqrt(var + eps) * dOut}, and the slice's per-channel sums of dOut and dOut * xHat. */
+        void backward(INDArray in, INDArray dOut, INDArray grad, float[] m, float[] v, float[] g, float[] sumDy,
+                      float[] sumDyXHat) {
+            Scratch s = scratch();
+            batchMean.put(m);
+            batchVar.put(v);
+            gamma.put(g);
+            x.in(in, s);
+            dy.in(dOut, s);
+            dxInner.bind(grad, s);
+            execute(backwardPass);
+            dxInner.out();
+            stream._wait();
+            diffBeta.get(sumDy);
+            diffGamma.get(sumDyXHat);
+        }
+
+        /** {@code grad += slope * in + offset}, per channel. */
+        void correct(INDArray in, INDArray grad, float[] slopes, float[] offsets) {
+            Scratch s = scratch();
+            slope.put(slopes);
+            offset.put(offsets);
+            xPlain.bind(in, s);
+            dxPlain.bind(grad, s);
+            execute(correctPass);
+            stream._wait();
+        }
+    }
+
+    /**
      * Per-channel sums added across the workers of one layer, in worker order (so runs repeat bitwise).
      *
      * <p>No wait here is unbounded, and no failure is lost: DL4J catches an exception thrown by a layer
@@ -295,7 +446,7 @@ public final class SyncBatchNorm implements BatchNormalizationHelper {
         /** Longer than any step takes; reached only when a worker stopped arriving without failing here. */
         static final long WAIT_SECONDS = 120;
         private final String layer;
-        private final int workers;
+        final int workers;
         private volatile Phaser phaser;
         private volatile RuntimeException failure;
         private double[][][] slots;
@@ -434,9 +585,10 @@ public final class SyncBatchNorm implements BatchNormalizationHelper {
             exchanges.forEach(Exchange::renew);
         }
 
-        /** Gives every layer back the helper DL4J chose. */
+        /** Gives every layer back the helper DL4J chose, and frees the oneDNN plans. */
         public void uninstall() {
             restore.forEach(Runnable::run);
+            helpers.forEach(h -> h.plans.clear());
         }
 
         /**

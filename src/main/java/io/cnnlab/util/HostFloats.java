@@ -9,18 +9,15 @@ import org.nd4j.linalg.factory.Nd4j;
 import java.util.Arrays;
 
 /**
- * Copies between float32 INDArrays in host memory and Java arrays, with per-thread scratch arrays, the
- * float arrays that per-step code keeps between steps.
+ * Copies between float32 INDArrays in host memory and Java arrays, and the float arrays that per-step code
+ * keeps between steps.
  *
- * <p>Why: for per-channel work (batch norm's sums and scaling) ND4J M2.1 runs kernels that call a
- * {@code std::function} per element ({@code parallel_for} lambdas, {@code reduceExec21},
- * {@code applyPairwiseLambda}). A bulk copy into a Java array, a loop the JIT vectorises, and a bulk
- * copy back is several times faster.
+ * <p>Why: for small per-channel work (batch norm's gamma, beta and their gradients) ND4J M2.1 runs kernels
+ * that call a {@code std::function} per element ({@code parallel_for} lambdas, {@code reduceExec21},
+ * {@code applyPairwiseLambda}), and an {@code assign} from a new array holds native memory that only a GC
+ * frees. A bulk copy to or from a Java array does neither.
  */
 public final class HostFloats {
-    private static final int SLOTS = 2;
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[SLOTS][0]);
-
     private HostFloats() {
     }
 
@@ -54,15 +51,6 @@ public final class HostFloats {
         try (MemoryWorkspace ws = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
             return Nd4j.createUninitialized(DataType.FLOAT, shape);
         }
-    }
-
-    /** A scratch array of at least {@code n} floats for this thread; {@code slot} 0 or 1 (two can be in use at once). */
-    public static float[] scratch(int slot, long n) {
-        float[][] arrays = SCRATCH.get();
-        if (arrays[slot].length < n) {
-            arrays[slot] = new float[(int) n];
-        }
-        return arrays[slot];
     }
 
     /** The elements of {@code a} into {@code dst}, in C order (through a C-order float copy when a is not {@link #usable}). */
