@@ -14,6 +14,7 @@ import io.cnnlab.train.RunMetrics;
 import io.cnnlab.train.TrainConfig;
 import io.cnnlab.UserException;
 import io.cnnlab.spark.SparkCompare;
+import io.cnnlab.util.Words;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -95,9 +96,9 @@ public final class CompareCommand implements Callable<Integer> {
         DataSources.Loaded loaded = TrainCommand.load(ds, spec);
         boolean created = !Files.exists(dir);
         RunFolder.prepare(dir);
-        System.out.printf("cnnlab: comparing %s on %s (%,d train / %,d val images), %d seeds x %d epochs, backend %s%n",
+        System.out.printf("cnnlab: comparing %s on %s (%,d train / %,d val images), %s x %s, backend %s%n",
                 String.join(", ", archList), ds, loaded.data().train().size(), loaded.data().test().size(),
-                plan.seeds(), plan.epochs(), Backend.describe());
+                Words.count(plan.seeds(), "seed"), Words.count(plan.epochs(), "epoch"), Backend.describe());
         List<RunMetrics> runs;
         try {
             runs = compare(dir, plan, loaded, onSpark, options, before);

@@ -12,6 +12,7 @@ import io.cnnlab.util.RunLock;
 import io.cnnlab.train.TrainConfig;
 import io.cnnlab.train.Trainer;
 import io.cnnlab.train.TrainingUi;
+import io.cnnlab.util.Words;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -129,7 +130,7 @@ public final class TrainCommand implements Callable<Integer> {
         System.out.printf("cnnlab: %s on %s: %,d train / %,d val images from %s (%s in %.2f s)%n", cfg.arch(),
                 cfg.dataset(), data.train().size(), data.test().size(), loaded.source(),
                 loaded.fromCache() ? "cached" : "decoded", loaded.seconds());
-        System.out.printf("cnnlab: %d epochs, batch %d, lr %s, recipe %s, seed %d, backend %s%n", cfg.epochs(),
+        System.out.printf("cnnlab: %s, batch %d, lr %s, recipe %s, seed %d, backend %s%n", Words.count(cfg.epochs(), "epoch"),
                 cfg.batchSize(), cfg.learningRate(), cfg.recipe().describe(), cfg.seed(), Backend.describe());
     }
 }

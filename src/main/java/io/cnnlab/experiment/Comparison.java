@@ -15,6 +15,7 @@ import io.cnnlab.UserException;
 import io.cnnlab.data.CifarData;
 import io.cnnlab.data.Pipeline;
 import io.cnnlab.model.Architectures;
+import io.cnnlab.util.Words;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -146,7 +147,7 @@ public final class Comparison {
             return new Outcome(done.get(), Start.REUSED, 0);
         }
         Trainer trainer = new Trainer(log).pipeline(pipeline);
-        log.printf("cnnlab: %s, %d epochs, lr %s%n", label, cfg.epochs(), cfg.learningRate());
+        log.printf("cnnlab: %s, %s, lr %s%n", label, Words.count(cfg.epochs(), "epoch"), cfg.learningRate());
         if (checkpoint.isPresent()) {
             var state = Checkpoints.readState(checkpoint.get());
             RunSettings.requireSame(dir, state.settings(), asked, FIX);

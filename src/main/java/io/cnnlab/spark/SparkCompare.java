@@ -10,6 +10,7 @@ import io.cnnlab.train.RunSettings;
 import io.cnnlab.train.TrainConfig;
 import io.cnnlab.util.AtomicFiles;
 import io.cnnlab.util.Json;
+import io.cnnlab.util.Words;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaFutureAction;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -183,7 +184,8 @@ public final class SparkCompare {
 
     private Comparison.Cluster runOnSpark(Comparison.Plan plan, CifarData data, Pipeline pipeline, List<TrainConfig> todo,
                                           Map<String, RunMetrics> done) {
-        log.printf("cnnlab: starting Spark (master %s) for %d runs, %d core(s) each%n", master(), todo.size(), taskCpus());
+        log.printf("cnnlab: starting Spark (master %s) for %s, %s each%n", master(), Words.count(todo.size(), "run"),
+                Words.count(taskCpus(), "core"));
         JavaSparkContext sc;
         try {
             sc = new JavaSparkContext(conf);

@@ -2,6 +2,7 @@ package io.cnnlab.train;
 
 import io.cnnlab.inference.ModelFiles;
 import io.cnnlab.util.AtomicFiles;
+import io.cnnlab.util.Words;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
@@ -55,7 +56,7 @@ public final class EarlyStopping extends BaseTrainingListener {
             }
         } else if (val.size() - best >= patience) {
             throw new Stop(String.format("early stop after epoch %d: validation accuracy %.4f at epoch %d, not bettered"
-                    + " in %d epochs", val.size(), val.get(best - 1), best, patience));
+                    + " in %s", val.size(), val.get(best - 1), best, Words.count(patience, "epoch")));
         }
     }
 

@@ -1,6 +1,7 @@
 package io.cnnlab.train;
 
 import io.cnnlab.UserException;
+import io.cnnlab.util.Words;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.Nesterovs;
@@ -89,7 +90,7 @@ public record Recipe(boolean augment, int cutout, String optimizer, double momen
             parts.add("label smoothing " + labelSmoothing);
         }
         if (earlyStop > 0) {
-            parts.add("early stopping after " + earlyStop + " epochs without improvement");
+            parts.add("early stopping after " + Words.count(earlyStop, "epoch") + " without improvement");
         }
         return String.join(", ", parts);
     }
