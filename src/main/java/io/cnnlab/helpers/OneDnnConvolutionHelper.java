@@ -1,6 +1,5 @@
 package io.cnnlab.helpers;
 
-import io.cnnlab.util.HostFloats;
 import org.bytedeco.dnnl.convolution_backward_data;
 import org.bytedeco.dnnl.convolution_backward_weights;
 import org.bytedeco.dnnl.convolution_forward;
@@ -26,6 +25,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import java.util.HashMap;
 import java.util.Map;
 
+import static io.cnnlab.helpers.OneDnnPlan.dense;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_BIAS;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_BIAS;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_DST;
@@ -121,13 +121,13 @@ final class OneDnnConvolutionHelper extends OneDnnHelper<ConvolutionHelper, OneD
         }
         INDArray gradAtInput = inputGradient
                 ? mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, input.shape(), 'c') : null;
-        INDArray dW = HostFloats.usable(weightGradView) ? weightGradView : weightGradView.dup('c');
-        INDArray dB = !hasBias || HostFloats.usable(biasGradView) ? biasGradView : biasGradView.dup('c');
-        plan.backward(dense(input), dense(weights), dense(delta), gradAtInput, dW, hasBias ? dB : null);
+        INDArray dW = dense(weightGradView);
+        INDArray dB = hasBias ? dense(biasGradView) : null;
+        plan.backward(dense(input), dense(weights), dense(delta), gradAtInput, dW, dB);
         if (dW != weightGradView) {
             weightGradView.assign(dW);
         }
-        if (hasBias && dB != biasGradView) {
+        if (dB != null && dB != biasGradView) {
             biasGradView.assign(dB);
         }
         Gradient g = new DefaultGradient();
@@ -139,9 +139,6 @@ final class OneDnnConvolutionHelper extends OneDnnHelper<ConvolutionHelper, OneD
         return new Pair<>(g, gradAtInput);
     }
 
-    private static INDArray dense(INDArray a) {
-        return HostFloats.usable(a) ? a : a.dup('c');
-    }
 
     private Plan plan(INDArray input, INDArray weights, int[] strides, int[] pad, int[] dilation,
                       ConvolutionMode convolutionMode) {

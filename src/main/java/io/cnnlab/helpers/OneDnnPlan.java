@@ -1,5 +1,6 @@
 package io.cnnlab.helpers;
 
+import io.cnnlab.util.HostFloats;
 import org.bytedeco.dnnl.IntMemoryMap;
 import org.bytedeco.dnnl.engine;
 import org.bytedeco.dnnl.memory;
@@ -54,6 +55,11 @@ abstract class OneDnnPlan implements AutoCloseable {
             }
         }
         return new long[][] {out, padR};
+    }
+
+    /** {@code a}, or a dense C-order copy of it: a plan's memories are bound to an array's data pointer as dense NCHW. */
+    static INDArray dense(INDArray a) {
+        return HostFloats.usable(a) ? a : a.dup('c');
     }
 
     static memory.desc desc(long[] dims, memory.format_tag tag) {

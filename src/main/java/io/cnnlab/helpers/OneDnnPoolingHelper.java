@@ -1,6 +1,5 @@
 package io.cnnlab.helpers;
 
-import io.cnnlab.util.HostFloats;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.pooling_backward;
 import org.bytedeco.dnnl.pooling_forward;
@@ -20,6 +19,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import java.util.Arrays;
 import java.util.Map;
 
+import static io.cnnlab.helpers.OneDnnPlan.dense;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_DST;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_SRC;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DST;
@@ -66,9 +66,6 @@ final class OneDnnPoolingHelper extends OneDnnHelper<SubsamplingHelper, OneDnnPo
         return new Pair<>(new DefaultGradient(), gradAtInput);
     }
 
-    private static INDArray dense(INDArray a) {
-        return HostFloats.usable(a) ? a : a.dup('c');
-    }
 
     @Override
     public INDArray activate(INDArray input, boolean training, int[] kernel, int[] strides, int[] pad,

@@ -33,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Phaser;
 
+import static io.cnnlab.helpers.OneDnnPlan.dense;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_DST;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_SCALE;
@@ -114,7 +115,7 @@ public final class SyncBatchNorm implements BatchNormalizationHelper {
             throw fault;
         }
         INDArray in = dense(x);
-        Plan plan = plans.get(OneDnnPlan.Cache.key(in, Double.doubleToLongBits(eps)), () -> Plan.of(in.shape(), eps));
+        Plan plan = plan(in, eps);
         int c = plan.channels;
         INDArray out = mgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT, in.shape(), 'c');
         float[] sliceMean = new float[c];
@@ -157,6 +158,10 @@ public final class SyncBatchNorm implements BatchNormalizationHelper {
         return out;
     }
 
+    private Plan plan(INDArray in, double eps) {
+        return plans.get(OneDnnPlan.Cache.key(in, Double.doubleToLongBits(eps)), () -> Plan.of(in.shape(), eps));
+    }
+
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray x, INDArray dy, long[] shape, INDArray gamma, INDArray beta,
                                                      INDArray dGammaView, INDArray dBetaView, double eps,
@@ -175,7 +180,7 @@ public final class SyncBatchNorm implements BatchNormalizationHelper {
     private Pair<Gradient, INDArray> syncedBackprop(INDArray x, INDArray dy, INDArray gamma, INDArray dGammaView,
                                                     INDArray dBetaView, double eps, LayerWorkspaceMgr mgr) {
         INDArray in = dense(x);
-        Plan plan = plans.get(OneDnnPlan.Cache.key(in, Double.doubleToLongBits(eps)), () -> Plan.of(in.shape(), eps));
+        Plan plan = plan(in, eps);
         int c = plan.channels;
         float[] g = channelValues(gamma, c, 1);
         INDArray dx = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, in.shape(), 'c');
@@ -213,9 +218,6 @@ public final class SyncBatchNorm implements BatchNormalizationHelper {
         return new Pair<>(grad, dx);
     }
 
-    private static INDArray dense(INDArray a) {
-        return HostFloats.usable(a) ? a : a.dup('c');
-    }
 
     /** Gamma or beta as c floats; {@code absent} when the layer has none (locked gamma/beta). */
     private static float[] channelValues(INDArray p, int c, float absent) {
@@ -393,9 +395,7 @@ public final class SyncBatchNorm implements BatchNormalizationHelper {
          */
         void normalise(INDArray in, INDArray out, float[] m, float[] v, float[] g, float[] b) {
             Scratch s = scratch();
-            batchMean.put(m);
-            batchVar.put(v);
-            gamma.put(g);
+            statistics(m, v, g);
             beta.put(b);
             x.bind(in, s);
             y.bind(out, s);
@@ -408,9 +408,7 @@ public final class SyncBatchNorm implements BatchNormalizationHelper {
         void backward(INDArray in, INDArray dOut, INDArray grad, float[] m, float[] v, float[] g, float[] sumDy,
                       float[] sumDyXHat) {
             Scratch s = scratch();
-            batchMean.put(m);
-            batchVar.put(v);
-            gamma.put(g);
+            statistics(m, v, g);
             x.in(in, s);
             dy.in(dOut, s);
             dxInner.bind(grad, s);
@@ -419,6 +417,13 @@ public final class SyncBatchNorm implements BatchNormalizationHelper {
             stream._wait();
             diffBeta.get(sumDy);
             diffGamma.get(sumDyXHat);
+        }
+
+        /** The whole batch's mean and variance and gamma, which the normalisation and the backward pass read. */
+        private void statistics(float[] m, float[] v, float[] g) {
+            batchMean.put(m);
+            batchVar.put(v);
+            gamma.put(g);
         }
 
         /** {@code grad += slope * in + offset}, per channel. */
