@@ -40,6 +40,8 @@ public final class Helpers {
      * configuration;</li>
      * <li>on the CPU, convolutions through {@link OneDnnConvolutionHelper}: oneDNN primitives made once per
      * shape; those that read the network's input compute no gradient for it, which training never uses;
+     * those whose activation is tanh, plain ReLU or the identity are replaced by {@link OneDnnConvolutionLayer},
+     * which computes the activation inside the convolution;
      * and max pooling, forward and backward, through {@link OneDnnPoolingHelper} in a layout with a JIT
      * kernel (the pooling layers are replaced by {@link OneDnnSubsamplingLayer}, which asks its helper for
      * the forward pass too).</li>
@@ -67,14 +69,16 @@ public final class Helpers {
             }
         }
         List<String> inputs = graph.getConfiguration().getNetworkInputs();
-        for (Layer layer : graph.getLayers().clone()) { // pooling layers are replaced in the graph's array
+        for (Layer layer : graph.getLayers().clone()) { // layers are replaced in the graph's array
             String name = layer.conf().getLayer().getLayerName();
             if (layer.getClass() == ConvolutionLayer.class && cpu
                     && CONVOLUTION_HELPERS.get(layer) instanceof MKLDNNConvHelper dl4j) {
                 boolean readsImages = layer.conf().getLayer().getIDropout() == null
                         && inputs.containsAll(graph.getConfiguration().getVertexInputs().get(name));
                 boolean bias = ((org.deeplearning4j.nn.conf.layers.ConvolutionLayer) layer.conf().getLayer()).hasBias();
-                CONVOLUTION_HELPERS.set(layer, new OneDnnConvolutionHelper(dl4j, !readsImages, bias));
+                OneDnnConvolutionHelper helper = new OneDnnConvolutionHelper(dl4j, !readsImages, bias);
+                CONVOLUTION_HELPERS.set(layer, helper);
+                OneDnnConvolutionLayer.replace(graph, (ConvolutionLayer) layer, helper);
             }
             if (layer.getClass() == SubsamplingLayer.class && cpu
                     && POOLING_HELPERS.get(layer) instanceof MKLDNNSubsamplingHelper dl4j) {
@@ -95,7 +99,7 @@ public final class Helpers {
     public static void release(ComputationGraph graph) {
         for (Layer layer : graph.getLayers()) {
             Object helper = layer instanceof OneDnnSubsamplingLayer pooling ? pooling.oneDnn()
-                    : layer.getClass() == ConvolutionLayer.class ? CONVOLUTION_HELPERS.get(layer) : null;
+                    : layer instanceof ConvolutionLayer ? CONVOLUTION_HELPERS.get(layer) : null;
             if (helper instanceof OneDnnHelper<?, ?> oneDnn) {
                 oneDnn.release();
             }

@@ -3,8 +3,13 @@ package io.cnnlab.helpers;
 import org.bytedeco.dnnl.convolution_backward_data;
 import org.bytedeco.dnnl.convolution_backward_weights;
 import org.bytedeco.dnnl.convolution_forward;
+import org.bytedeco.dnnl.eltwise_backward;
+import org.bytedeco.dnnl.eltwise_forward;
 import org.bytedeco.dnnl.memory;
+import org.bytedeco.dnnl.post_ops;
 import org.bytedeco.dnnl.primitive;
+import org.bytedeco.dnnl.primitive_attr;
+import org.bytedeco.dnnl.global.dnnl.algorithm;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer.AlgoMode;
@@ -19,9 +24,13 @@ import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
+import org.nd4j.linalg.activations.impl.ActivationReLU;
+import org.nd4j.linalg.activations.impl.ActivationTanH;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -36,6 +45,10 @@ import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_WEIGHTS;
 import static org.bytedeco.dnnl.global.dnnl.algorithm.convolution_auto;
 import static org.bytedeco.dnnl.global.dnnl.algorithm.convolution_direct;
+import static org.bytedeco.dnnl.global.dnnl.algorithm.eltwise_relu;
+import static org.bytedeco.dnnl.global.dnnl.algorithm.eltwise_relu_use_dst_for_bwd;
+import static org.bytedeco.dnnl.global.dnnl.algorithm.eltwise_tanh;
+import static org.bytedeco.dnnl.global.dnnl.algorithm.eltwise_tanh_use_dst_for_bwd;
 import static org.bytedeco.dnnl.global.dnnl.prop_kind.forward_training;
 
 /**
@@ -87,7 +100,7 @@ final class OneDnnConvolutionHelper extends OneDnnHelper<ConvolutionHelper, OneD
             return dl4j.preOutput(input, weights, bias, kernel, strides, pad, mode, fwdAlgo, convolutionMode, dilation,
                     format, mgr);
         }
-        Plan plan = plan(input, weights, strides, pad, dilation, convolutionMode);
+        Plan plan = plan(input, weights, strides, pad, dilation, convolutionMode, null);
         if (plan == null) {
             return dl4j.preOutput(input, weights, bias, kernel, strides, pad, mode, fwdAlgo, convolutionMode, dilation,
                     format, mgr);
@@ -102,6 +115,88 @@ final class OneDnnConvolutionHelper extends OneDnnHelper<ConvolutionHelper, OneD
         return dl4j.activate(z, afn, training);
     }
 
+    /**
+     * An activation differentiated from its own output, so that the layer never holds the pre-activation
+     * (see {@link OneDnnConvolutionLayer}). ReLU runs inside the convolution primitive (an eltwise post-op).
+     * tanh does not: as a post-op, and as oneDNN's eltwise primitive, it is many times slower under AVX2 than
+     * libnd4j's {@code tanh} op, which the layer applies in place instead ({@code net}'s first layer, 32
+     * images, jit:avx2: the convolution 0.42 ms, with a tanh post-op 1.9 ms, the eltwise primitive 1.3 ms;
+     * docs/performance-log.md).
+     */
+    enum Fused {
+        IDENTITY(null, false), TANH(eltwise_tanh, false), RELU(eltwise_relu, true);
+
+        final algorithm forward;
+        final boolean postOp;
+
+        Fused(algorithm forward, boolean postOp) {
+            this.forward = forward;
+            this.postOp = postOp;
+        }
+
+        /** The backward algorithm that reads the activation's output instead of its input. */
+        algorithm backward() {
+            return this == TANH ? eltwise_tanh_use_dst_for_bwd : eltwise_relu_use_dst_for_bwd;
+        }
+
+        /**
+         * The fused form of DL4J's activation {@code fn} (or of cnnlab's run-time stand-in for it), or null:
+         * tanh, plain ReLU (no cap, threshold or slope) and the identity.
+         */
+        static Fused of(IActivation fn) {
+            if (fn.getClass() == ActivationTanH.class || fn.getClass() == OneDnnTanH.class) {
+                return TANH;
+            }
+            if ((fn.getClass() == ActivationReLU.class || fn.getClass() == FastReLU.class) && fn.equals(new ActivationReLU())) {
+                return RELU;
+            }
+            return fn.getClass() == ActivationIdentity.class ? IDENTITY : null;
+        }
+    }
+
+    /**
+     * The convolution, followed by {@code activation} where that is a post-op; null where this helper does not
+     * cover the case (the caller then takes DL4J's path).
+     */
+    INDArray activated(INDArray input, INDArray weights, INDArray bias, int[] strides, int[] pad, int[] dilation,
+                       ConvolutionMode convolutionMode, CNN2DFormat format, Fused activation, LayerWorkspaceMgr mgr) {
+        if (!covers(input, weights, format) || this.bias && bias == null) {
+            return null;
+        }
+        Plan plan = plan(input, weights, strides, pad, dilation, convolutionMode, activation);
+        if (plan == null) {
+            return null;
+        }
+        INDArray out = mgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT, plan.outShape, 'c');
+        plan.forward(dense(input), dense(weights), this.bias ? dense(bias) : null, out);
+        return out;
+    }
+
+    /**
+     * The backward pass of {@link #activated}: the gradient at the pre-activation from {@code y}, the
+     * activation's output, and {@code dy}, the gradient there, then the convolution's gradients as
+     * {@link #backpropGradient} returns them; null where this helper does not cover the case.
+     */
+    Pair<Gradient, INDArray> backpropActivated(INDArray input, INDArray weights, INDArray y, INDArray dy,
+                                               int[] strides, int[] pad, int[] dilation,
+                                               ConvolutionMode convolutionMode, CNN2DFormat format, Fused activation,
+                                               INDArray biasGradView, INDArray weightGradView, LayerWorkspaceMgr mgr) {
+        if (!covers(input, weights, format) || dy.dataType() != DataType.FLOAT
+                || this.bias != (biasGradView != null)) {
+            return null;
+        }
+        Plan plan = plan(input, weights, strides, pad, dilation, convolutionMode, activation);
+        if (plan == null || !Arrays.equals(plan.outShape, dy.shape()) || !Arrays.equals(plan.outShape, y.shape())) {
+            return null;
+        }
+        INDArray delta = dense(dy);
+        if (activation.forward != null) {
+            delta = mgr.createUninitialized(ArrayType.BP_WORKING_MEM, DataType.FLOAT, plan.outShape, 'c');
+            plan.activationBackward(dense(y), dense(dy), delta);
+        }
+        return backward(plan, input, weights, delta, biasGradView, weightGradView, mgr);
+    }
+
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray input, INDArray weights, INDArray bias, INDArray delta,
                                                      int[] kernel, int[] strides, int[] pad, INDArray biasGradView,
@@ -114,11 +209,18 @@ final class OneDnnConvolutionHelper extends OneDnnHelper<ConvolutionHelper, OneD
             return dl4j.backpropGradient(input, weights, bias, delta, kernel, strides, pad, biasGradView, weightGradView,
                     afn, mode, bwdFilterAlgo, bwdDataAlgo, convolutionMode, dilation, format, mgr);
         }
-        Plan plan = plan(input, weights, strides, pad, dilation, convolutionMode);
+        Plan plan = plan(input, weights, strides, pad, dilation, convolutionMode, null);
         if (plan == null) {
             return dl4j.backpropGradient(input, weights, bias, delta, kernel, strides, pad, biasGradView, weightGradView,
                     afn, mode, bwdFilterAlgo, bwdDataAlgo, convolutionMode, dilation, format, mgr);
         }
+        return backward(plan, input, weights, delta, biasGradView, weightGradView, mgr);
+    }
+
+    /** The gradients through {@code plan}'s backward primitives, as DL4J's helper interface returns them. */
+    private Pair<Gradient, INDArray> backward(Plan plan, INDArray input, INDArray weights, INDArray delta,
+                                              INDArray biasGradView, INDArray weightGradView, LayerWorkspaceMgr mgr) {
+        boolean hasBias = this.bias;
         INDArray gradAtInput = inputGradient
                 ? mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, input.shape(), 'c') : null;
         INDArray dW = dense(weightGradView);
@@ -139,11 +241,12 @@ final class OneDnnConvolutionHelper extends OneDnnHelper<ConvolutionHelper, OneD
         return new Pair<>(g, gradAtInput);
     }
 
-
+    /** The plan for {@code input}'s shape, without an activation ({@code fused} null) or with it. */
     private Plan plan(INDArray input, INDArray weights, int[] strides, int[] pad, int[] dilation,
-                      ConvolutionMode convolutionMode) {
-        return plans.get(OneDnnPlan.Cache.key(input, 0),
-                () -> Plan.of(input.shape(), weights.shape(), bias, strides, pad, dilation, convolutionMode, inputGradient));
+                      ConvolutionMode convolutionMode, Fused fused) {
+        return plans.get(OneDnnPlan.Cache.key(input, fused == null ? 0 : 1 + fused.ordinal()),
+                () -> Plan.of(input.shape(), weights.shape(), bias, strides, pad, dilation, convolutionMode, inputGradient,
+                        fused));
     }
 
     /** The convolution's forward, backward-data and backward-weights primitives for one input shape. */
@@ -156,16 +259,18 @@ final class OneDnnConvolutionHelper extends OneDnnHelper<ConvolutionHelper, OneD
         private final Arg dataDiffDst, dataWeights, dataDiffSrc;
         private final primitive bwdWeights;
         private final Arg wgtSrc, wgtDiffDst, wgtDiffWeights, wgtDiffBias;
+        private final primitive actBwd; // null without a fused activation, or with the identity
+        private final Arg actDst, actDiffDst, actDiffSrc;
 
         static Plan of(long[] in, long[] w, boolean bias, int[] strides, int[] pad, int[] dilation,
-                       ConvolutionMode mode, boolean inputGradient) {
+                       ConvolutionMode mode, boolean inputGradient, Fused fused) {
             long[][] geometry = outputAndRightPadding(in, new long[] {w[2], w[3]}, strides, pad, dilation, mode);
             return geometry == null ? null : new Plan(in, w, new long[] {in[0], w[0], geometry[0][0], geometry[0][1]},
-                    bias, strides, pad, geometry[1], dilation, inputGradient);
+                    bias, strides, pad, geometry[1], dilation, inputGradient, fused);
         }
 
         private Plan(long[] in, long[] w, long[] out, boolean bias, int[] strides, int[] pad, long[] padR,
-                     int[] dilation, boolean inputGradient) {
+                     int[] dilation, boolean inputGradient, Fused fused) {
             outShape = out;
             long[] st = {strides[0], strides[1]};
             long[] padL = {pad[0], pad[1]};
@@ -182,7 +287,30 @@ final class OneDnnConvolutionHelper extends OneDnnHelper<ConvolutionHelper, OneD
             var alg = Math.min(in[1], w[0]) >= AUTO_MIN_CHANNELS ? convolution_auto : convolution_direct;
             var fd = own(new convolution_forward.desc(forward_training, alg, xAny, wAny, bAny, yAny, st,
                     dil, padL, padR));
-            var fpd = own(new convolution_forward.primitive_desc(fd, ENGINE));
+            convolution_forward.primitive_desc fpd;
+            if (fused != null && fused.postOp) {
+                post_ops ops = own(new post_ops());
+                ops.append_eltwise(1f, fused.forward, 0f, 0f);
+                primitive_attr attr = own(new primitive_attr());
+                attr.set_post_ops(ops);
+                fpd = own(new convolution_forward.primitive_desc(fd, attr, ENGINE));
+            } else {
+                fpd = own(new convolution_forward.primitive_desc(fd, ENGINE));
+            }
+            if (fused != null && fused.forward != null) {
+                // The activation's backward pass, from its output, on the plain NCHW arrays DL4J holds.
+                var efd = own(new eltwise_forward.desc(forward_training, fused.backward(), yUser, 0f, 0f));
+                var efpd = own(new eltwise_forward.primitive_desc(efd, ENGINE));
+                var ebd = own(new eltwise_backward.desc(fused.backward(), yUser, yUser, 0f, 0f));
+                actBwd = own(new eltwise_backward(own(new eltwise_backward.primitive_desc(ebd, ENGINE, efpd))));
+                actDst = new Arg(yUser, yUser, true, 0);
+                actDiffDst = new Arg(yUser, yUser, true, 1);
+                actDiffSrc = new Arg(yUser, yUser, false, 2);
+                args(actBwd, Map.of(DNNL_ARG_DST, actDst, DNNL_ARG_DIFF_DST, actDiffDst, DNNL_ARG_DIFF_SRC, actDiffSrc));
+            } else {
+                actBwd = null;
+                actDst = actDiffDst = actDiffSrc = null;
+            }
             fwd = own(new convolution_forward(fpd));
             kernels.add(fpd.impl_info_str().getString());
             fwdSrc = new Arg(xUser, own(fpd.src_desc()), true, 0);
@@ -238,6 +366,16 @@ final class OneDnnConvolutionHelper extends OneDnnHelper<ConvolutionHelper, OneD
             fwdDst.bind(y, s);
             execute(fwd);
             fwdDst.out();
+            stream._wait();
+        }
+
+        /** The gradient at the fused activation's input, {@code dz}, from its output {@code y} and {@code dy}. */
+        void activationBackward(INDArray y, INDArray dy, INDArray dz) {
+            Scratch s = scratch();
+            actDst.bind(y, s);
+            actDiffDst.bind(dy, s);
+            actDiffSrc.bind(dz, s);
+            execute(actBwd);
             stream._wait();
         }
 

@@ -142,6 +142,15 @@ abstract class OneDnnPlan implements AutoCloseable {
             }
         }
 
+        /** Binds this scratch-only argument to memory its plan owns (of {@link #bytes()} bytes at least). */
+        void bindTo(Pointer data) {
+            inner.set_data_handle(data);
+        }
+
+        long bytes() {
+            return bytes;
+        }
+
         void in(INDArray a, Scratch s) {
             bind(a, s);
             if (reorder != null) {
@@ -225,6 +234,11 @@ abstract class OneDnnPlan implements AutoCloseable {
             }
             plans.clear();
             last = null;
+        }
+
+        /** The plan used last, null if that call went to DL4J. */
+        P last() {
+            return last;
         }
 
         /** The oneDNN kernels of the plan used last, empty if that call went to DL4J. */

@@ -4,6 +4,7 @@ import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.pooling_backward;
 import org.bytedeco.dnnl.pooling_forward;
 import org.bytedeco.dnnl.primitive;
+import org.bytedeco.javacpp.BytePointer;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
@@ -32,8 +33,11 @@ import static org.bytedeco.dnnl.global.dnnl.prop_kind.forward_training;
  * Max pooling through oneDNN with primitives made once per input shape (see {@link OneDnnPlan}): the
  * backward pass through DL4J's helper interface, the forward pass through {@link OneDnnSubsamplingLayer}
  * (DL4J's layer does not ask its helper for the forward pass). oneDNN's max-pooling backward pass needs
- * the forward pass's workspace (where each maximum was), so each backward call runs the forward pass
- * into scratch buffers first, as libnd4j's {@code maxpool2d_bp} does.
+ * the forward pass's workspace (where each maximum was). A training forward pass keeps it, in a buffer of
+ * its plan, for the backward pass of the same input on the same thread; any other backward call (no
+ * training forward pass before it, another input array) runs the forward pass into scratch buffers first,
+ * as libnd4j's {@code maxpool2d_bp} does. Keeping it relies on what DL4J's convolution layer relies on
+ * for its cached pre-activations: a layer's input is not changed between its forward and backward pass.
  *
  * <p>The layout: oneDNN has JIT pooling kernels for plain NCHW only on some ISAs (AVX-512); elsewhere
  * (AVX2) plain NCHW runs its reference implementation, many times slower. A plan therefore takes plain
@@ -62,7 +66,7 @@ final class OneDnnPoolingHelper extends OneDnnHelper<SubsamplingHelper, OneDnnPo
                     format, mgr);
         }
         INDArray gradAtInput = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, input.shape(), 'c');
-        plan.backward(dense(input), dense(epsilon), gradAtInput);
+        plan.backward(input, dense(input), dense(epsilon), gradAtInput);
         return new Pair<>(new DefaultGradient(), gradAtInput);
     }
 
@@ -71,13 +75,17 @@ final class OneDnnPoolingHelper extends OneDnnHelper<SubsamplingHelper, OneDnnPo
     public INDArray activate(INDArray input, boolean training, int[] kernel, int[] strides, int[] pad,
                              PoolingType poolingType, ConvolutionMode convolutionMode, int[] dilation,
                              CNN2DFormat format, LayerWorkspaceMgr mgr) {
-        INDArray out = forward(input, kernel, strides, pad, poolingType, convolutionMode, dilation, format, mgr);
+        INDArray out = forward(input, training, kernel, strides, pad, poolingType, convolutionMode, dilation, format,
+                mgr);
         return out != null ? out : dl4j.activate(input, training, kernel, strides, pad, poolingType, convolutionMode,
                 dilation, format, mgr);
     }
 
-    /** The forward pass through a plan, or null where this helper does not cover the case. */
-    INDArray forward(INDArray input, int[] kernel, int[] strides, int[] pad, PoolingType poolingType,
+    /**
+     * The forward pass through a plan, or null where this helper does not cover the case; a training pass
+     * keeps its workspace for the backward pass.
+     */
+    INDArray forward(INDArray input, boolean training, int[] kernel, int[] strides, int[] pad, PoolingType poolingType,
                      ConvolutionMode convolutionMode, int[] dilation, CNN2DFormat format, LayerWorkspaceMgr mgr) {
         boolean covered = poolingType == PoolingType.MAX && format == CNN2DFormat.NCHW && input.rank() == 4
                 && input.dataType() == DataType.FLOAT && dilation[0] == 1 && dilation[1] == 1;
@@ -87,8 +95,14 @@ final class OneDnnPoolingHelper extends OneDnnHelper<SubsamplingHelper, OneDnnPo
             return null;
         }
         INDArray output = mgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT, plan.outShape, 'c');
-        plan.forward(dense(input), output);
+        plan.forward(input, dense(input), output, training);
         return output;
+    }
+
+    /** Whether the last backward pass used the workspace a training forward pass kept; for tests. */
+    boolean reusedWorkspace() {
+        Plan last = plans.last();
+        return last != null && last.reusedLast();
     }
 
     /** Forward and backward max pooling for one input shape, NCHW outside, the layout chosen inside. */
@@ -101,6 +115,12 @@ final class OneDnnPoolingHelper extends OneDnnHelper<SubsamplingHelper, OneDnnPo
         private final primitive fwd;
         private final primitive bwd;
         private final Arg src, dst, workspace, diffDst, diffSrc;
+        // The workspace a training forward pass kept, and the input array, its address and the thread it was for.
+        private BytePointer kept;
+        private INDArray keptFor;
+        private long keptAddress;
+        private Thread keptThread;
+        private boolean reusedLast;
 
         static Plan of(long[] in, int[] kernel, int[] strides, int[] pad, ConvolutionMode mode) {
             long[] k = {kernel[0], kernel[1]};
@@ -158,27 +178,66 @@ final class OneDnnPoolingHelper extends OneDnnHelper<SubsamplingHelper, OneDnnPo
             return kernels.stream().anyMatch(k -> k.startsWith("ref") || k.contains("simple"));
         }
 
-        void forward(INDArray x, INDArray y) {
+        /**
+         * Max pooling of {@code x} into {@code y}; when {@code training}, into this plan's own workspace,
+         * kept for {@link #backward} of {@code input} (the layer's input, {@code x} or its dense copy).
+         */
+        void forward(INDArray input, INDArray x, INDArray y, boolean training) {
             Scratch s = scratch();
             src.in(x, s);
             dst.bind(y, s);
-            workspace.bind(null, s);
+            keptFor = null;
+            if (training) {
+                workspace.bindTo(kept());
+            } else {
+                workspace.bind(null, s);
+            }
             execute(fwd);
             dst.out();
             stream._wait();
+            if (training) {
+                keptFor = input;
+                keptAddress = input.data().address();
+                keptThread = Thread.currentThread();
+            }
         }
 
-        void backward(INDArray x, INDArray dy, INDArray dx) {
+        /**
+         * The gradient at the input, {@code dx}, from the gradient at the output, {@code dy}: with the
+         * workspace the training forward pass of this same {@code input} kept, else with a forward pass first.
+         */
+        void backward(INDArray input, INDArray x, INDArray dy, INDArray dx) {
             Scratch s = scratch();
-            src.in(x, s);
-            dst.bind(null, s);
-            workspace.bind(null, s);
-            execute(fwd);
+            boolean reuse = keptFor == input && keptAddress == input.data().address()
+                    && keptThread == Thread.currentThread();
+            keptFor = null; // one backward pass per forward pass
+            if (reuse) {
+                workspace.bindTo(kept());
+            } else {
+                src.in(x, s);
+                dst.bind(null, s);
+                workspace.bind(null, s);
+                execute(fwd);
+            }
             diffDst.in(dy, s);
             diffSrc.bind(dx, s);
             execute(bwd);
             diffSrc.out();
             stream._wait();
+            reusedLast = reuse;
+        }
+
+        /** Whether the last backward pass used the workspace its training forward pass kept; for tests. */
+        boolean reusedLast() {
+            return reusedLast;
+        }
+
+        private BytePointer kept() {
+            if (kept == null) {
+                kept = own(new BytePointer(workspace.bytes() + 64));
+                kept.position((64 - kept.address() % 64) % 64);
+            }
+            return kept;
         }
     }
 }

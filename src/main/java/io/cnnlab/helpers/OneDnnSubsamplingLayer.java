@@ -1,15 +1,10 @@
 package io.cnnlab.helpers;
 
-import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.graph.vertex.GraphVertex;
-import org.deeplearning4j.nn.graph.vertex.impl.LayerVertex;
 import org.deeplearning4j.nn.layers.convolution.subsampling.SubsamplingLayer;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-
-import java.lang.reflect.Field;
 
 /**
  * DL4J's pooling layer with its forward pass through the layer's helper too: DL4J's
@@ -20,8 +15,6 @@ import java.lang.reflect.Field;
  * put there by {@link Helpers#accelerate}, never in a saved model.
  */
 final class OneDnnSubsamplingLayer extends SubsamplingLayer {
-    private static final Field GRAPH_VERTEX_LAYER = field(LayerVertex.class, "layer");
-
     private final OneDnnPoolingHelper oneDnn;
 
     private OneDnnSubsamplingLayer(SubsamplingLayer original, DataType dataType, OneDnnPoolingHelper helper) {
@@ -36,7 +29,7 @@ final class OneDnnSubsamplingLayer extends SubsamplingLayer {
     public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(false);
         var c = layerConf();
-        INDArray out = oneDnn.forward(input, c.getKernelSize(), c.getStride(), c.getPadding(), c.getPoolingType(),
+        INDArray out = oneDnn.forward(input, training, c.getKernelSize(), c.getStride(), c.getPadding(), c.getPoolingType(),
                 convolutionMode, c.getDilation(), c.getCnn2dDataFormat(), workspaceMgr);
         return out != null ? out : super.activate(training, workspaceMgr);
     }
@@ -47,32 +40,6 @@ final class OneDnnSubsamplingLayer extends SubsamplingLayer {
 
     /** Puts a copy of {@code layer} with {@code helper} into {@code graph} in its place. */
     static void replace(ComputationGraph graph, SubsamplingLayer layer, OneDnnPoolingHelper helper) {
-        OneDnnSubsamplingLayer fast = new OneDnnSubsamplingLayer(layer, graph.getConfiguration().getDataType(), helper);
-        Layer[] layers = graph.getLayers();
-        for (int i = 0; i < layers.length; i++) {
-            if (layers[i] == layer) {
-                layers[i] = fast; // getLayers() returns the graph's own array
-            }
-        }
-        for (GraphVertex v : graph.getVertices()) {
-            if (v instanceof LayerVertex lv && lv.getLayer() == layer) {
-                try {
-                    GRAPH_VERTEX_LAYER.set(lv, fast);
-                } catch (IllegalAccessException e) {
-                    throw new IllegalStateException(e);
-                }
-            }
-        }
-    }
-
-    private static Field field(Class<?> c, String name) {
-        try {
-            Field f = c.getDeclaredField(name);
-            f.setAccessible(true);
-            return f;
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("DL4J's " + c.getName() + " has no '" + name + "' field (another DL4J"
-                    + " version than 1.0.0-M2.1?): " + e, e);
-        }
+        LiveLayers.replace(graph, layer, new OneDnnSubsamplingLayer(layer, graph.getConfiguration().getDataType(), helper));
     }
 }

@@ -2,6 +2,7 @@ package io.cnnlab.helpers;
 
 import io.cnnlab.backend.Backend;
 import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -59,7 +60,7 @@ class OneDnnPoolingHelperTest {
             INDArray x = Nd4j.rand(DataType.FLOAT, 2L * n, ch, h, w).get(NDArrayIndex.interval(0, 2, 2L * n));
             assertClose(inputGradient(layers[0], x), inputGradient(layers[1], x), name + ", n=" + n);
             SubsamplingLayer c = (SubsamplingLayer) layers[0].conf().getLayer();
-            INDArray forward = helper.forward(x, c.getKernelSize(), c.getStride(), c.getPadding(), c.getPoolingType(),
+            INDArray forward = helper.forward(x, false, c.getKernelSize(), c.getStride(), c.getPadding(), c.getPoolingType(),
                     c.getConvolutionMode(), c.getDilation(), c.getCnn2dDataFormat(), LayerWorkspaceMgr.noWorkspaces());
             if (forward != null) { // a maximum is one of the inputs: the same floats exactly
                 layers[0].setInput(x, LayerWorkspaceMgr.noWorkspaces());
@@ -99,6 +100,54 @@ class OneDnnPoolingHelperTest {
         assertClose(inputGradient(layers[0], x), inputGradient(layers[1], x), "ties");
     }
 
+    /**
+     * A training forward pass keeps its workspace (where each maximum was) for the backward pass of the same
+     * input array, once: the gradient is bitwise the one a backward pass that runs the forward pass itself
+     * gives. Another input array, an inference pass in between, or a second backward pass run the forward
+     * pass again.
+     */
+    @Test
+    void aTrainingForwardPassKeepsItsWorkspaceForTheSameInputOnly() {
+        Layer[] layers = layers(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX, new int[] {2, 2},
+                new int[] {2, 2}).build(), 32, 32, 16);
+        OneDnnPoolingHelper helper = (OneDnnPoolingHelper) HELPERS.get(layers[1]);
+        Nd4j.getRandom().setSeed(7);
+        INDArray x = Nd4j.rand(DataType.FLOAT, 8, 16, 32, 32);
+        INDArray y = Nd4j.rand(DataType.FLOAT, 8, 16, 32, 32);
+        INDArray eps = Nd4j.rand(DataType.FLOAT, 8, 16, 16, 16);
+        INDArray gradX = backward(helper, x, eps);
+        assertFalse(helper.reusedWorkspace(), "no training forward pass before it");
+        INDArray gradY = backward(helper, y, eps);
+        assertClose(inputGradient(layers[0], x, eps), gradX, "against DL4J's own pooling");
+
+        forward(helper, x, true);
+        io.cnnlab.testing.Exact.assertBitwiseEquals(gradX, backward(helper, x, eps), "with the kept workspace");
+        assertTrue(helper.reusedWorkspace(), "the training forward pass's workspace");
+        io.cnnlab.testing.Exact.assertBitwiseEquals(gradX, backward(helper, x, eps), "a second backward pass");
+        assertFalse(helper.reusedWorkspace(), "kept for one backward pass");
+
+        forward(helper, x, true);
+        io.cnnlab.testing.Exact.assertBitwiseEquals(gradY, backward(helper, y, eps), "another input");
+        assertFalse(helper.reusedWorkspace(), "kept for x, asked for y");
+
+        forward(helper, x, true);
+        forward(helper, y, false);
+        io.cnnlab.testing.Exact.assertBitwiseEquals(gradX, backward(helper, x, eps), "after an inference pass");
+        assertFalse(helper.reusedWorkspace(), "an inference pass in between");
+    }
+
+    private static void forward(OneDnnPoolingHelper helper, INDArray x, boolean training) {
+        assertTrue(helper.forward(x, training, new int[] {2, 2}, new int[] {2, 2}, new int[] {0, 0},
+                SubsamplingLayer.PoolingType.MAX.toPoolingType(), ConvolutionMode.Truncate, new int[] {1, 1},
+                CNN2DFormat.NCHW, LayerWorkspaceMgr.noWorkspaces()) != null);
+    }
+
+    private static INDArray backward(OneDnnPoolingHelper helper, INDArray x, INDArray eps) {
+        return helper.backpropGradient(x, eps, new int[] {2, 2}, new int[] {2, 2}, new int[] {0, 0},
+                SubsamplingLayer.PoolingType.MAX.toPoolingType(), ConvolutionMode.Truncate, new int[] {1, 1},
+                CNN2DFormat.NCHW, LayerWorkspaceMgr.noWorkspaces()).getSecond().dup();
+    }
+
     /** Two copies of a one-layer net: [0] with DL4J's helper, [1] with cnnlab's. */
     private static Layer[] layers(SubsamplingLayer conf, int h, int w, int ch) {
         MultiLayerNetwork a = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().dataType(DataType.FLOAT)
@@ -116,6 +165,13 @@ class OneDnnPoolingHelperTest {
         INDArray y = layer.activate(true, mgr);
         Nd4j.getRandom().setSeed(5);
         INDArray eps = Nd4j.rand(DataType.FLOAT, y.shape());
+        return layer.backpropGradient(eps, mgr).getSecond().dup();
+    }
+
+    private static INDArray inputGradient(Layer layer, INDArray x, INDArray eps) {
+        LayerWorkspaceMgr mgr = LayerWorkspaceMgr.noWorkspaces();
+        layer.setInput(x, mgr);
+        layer.activate(true, mgr);
         return layer.backpropGradient(eps, mgr).getSecond().dup();
     }
 }

@@ -15,7 +15,7 @@ public final class WithoutHelpers {
         LayerHelpers conv = new LayerHelpers(ConvolutionLayer.class);
         LayerHelpers pool = new LayerHelpers(SubsamplingLayer.class);
         for (Layer l : g.getLayers()) {
-            if (l.getClass() == ConvolutionLayer.class) {
+            if (l instanceof ConvolutionLayer) { // DL4J's or cnnlab's OneDnnConvolutionLayer, which then takes DL4J's path
                 conv.set(l, null);
             } else if (l.getClass() == SubsamplingLayer.class) {
                 pool.set(l, null);
