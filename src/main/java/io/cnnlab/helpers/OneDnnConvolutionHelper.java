@@ -3,8 +3,6 @@ package io.cnnlab.helpers;
 import org.bytedeco.dnnl.convolution_backward_data;
 import org.bytedeco.dnnl.convolution_backward_weights;
 import org.bytedeco.dnnl.convolution_forward;
-import org.bytedeco.dnnl.eltwise_backward;
-import org.bytedeco.dnnl.eltwise_forward;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.post_ops;
 import org.bytedeco.dnnl.primitive;
@@ -259,8 +257,7 @@ final class OneDnnConvolutionHelper extends OneDnnHelper<ConvolutionHelper, OneD
         private final Arg dataDiffDst, dataWeights, dataDiffSrc;
         private final primitive bwdWeights;
         private final Arg wgtSrc, wgtDiffDst, wgtDiffWeights, wgtDiffBias;
-        private final primitive actBwd; // null without a fused activation, or with the identity
-        private final Arg actDst, actDiffDst, actDiffSrc;
+        private final EltwiseBackward activation; // null without a fused activation, or with the identity
 
         static Plan of(long[] in, long[] w, boolean bias, int[] strides, int[] pad, int[] dilation,
                        ConvolutionMode mode, boolean inputGradient, Fused fused) {
@@ -297,20 +294,8 @@ final class OneDnnConvolutionHelper extends OneDnnHelper<ConvolutionHelper, OneD
             } else {
                 fpd = own(new convolution_forward.primitive_desc(fd, ENGINE));
             }
-            if (fused != null && fused.forward != null) {
-                // The activation's backward pass, from its output, on the plain NCHW arrays DL4J holds.
-                var efd = own(new eltwise_forward.desc(forward_training, fused.backward(), yUser, 0f, 0f));
-                var efpd = own(new eltwise_forward.primitive_desc(efd, ENGINE));
-                var ebd = own(new eltwise_backward.desc(fused.backward(), yUser, yUser, 0f, 0f));
-                actBwd = own(new eltwise_backward(own(new eltwise_backward.primitive_desc(ebd, ENGINE, efpd))));
-                actDst = new Arg(yUser, yUser, true, 0);
-                actDiffDst = new Arg(yUser, yUser, true, 1);
-                actDiffSrc = new Arg(yUser, yUser, false, 2);
-                args(actBwd, Map.of(DNNL_ARG_DST, actDst, DNNL_ARG_DIFF_DST, actDiffDst, DNNL_ARG_DIFF_SRC, actDiffSrc));
-            } else {
-                actBwd = null;
-                actDst = actDiffDst = actDiffSrc = null;
-            }
+            // The activation's backward pass, from its output, on the plain NCHW arrays DL4J holds.
+            activation = fused != null && fused.forward != null ? new EltwiseBackward(out, fused.backward(), true) : null;
             fwd = own(new convolution_forward(fpd));
             kernels.add(fpd.impl_info_str().getString());
             fwdSrc = new Arg(xUser, own(fpd.src_desc()), true, 0);
@@ -371,12 +356,15 @@ final class OneDnnConvolutionHelper extends OneDnnHelper<ConvolutionHelper, OneD
 
         /** The gradient at the fused activation's input, {@code dz}, from its output {@code y} and {@code dy}. */
         void activationBackward(INDArray y, INDArray dy, INDArray dz) {
-            Scratch s = scratch();
-            actDst.bind(y, s);
-            actDiffDst.bind(dy, s);
-            actDiffSrc.bind(dz, s);
-            execute(actBwd);
-            stream._wait();
+            activation.run(y, dy, dz);
+        }
+
+        @Override
+        public void close() {
+            if (activation != null) {
+                activation.close();
+            }
+            super.close();
         }
 
         void backward(INDArray x, INDArray w, INDArray dyArr, INDArray dxArr, INDArray dwArr, INDArray dbArr) {
