@@ -62,6 +62,12 @@ abstract class OneDnnPlan implements AutoCloseable {
         return HostFloats.usable(a) ? a : a.dup('c');
     }
 
+    /** A new native buffer of {@code bytes} bytes at least, 64-byte aligned as oneDNN's own allocations are. */
+    static BytePointer aligned(long bytes) {
+        BytePointer b = new BytePointer(bytes + 64);
+        return b.position((64 - b.address() % 64) % 64);
+    }
+
     static memory.desc desc(long[] dims, memory.format_tag tag) {
         return new memory.desc(dims, memory.data_type.f32, tag);
     }
@@ -184,8 +190,7 @@ abstract class OneDnnPlan implements AutoCloseable {
                 if (old != null) {
                     old.close();
                 }
-                BytePointer b = new BytePointer(bytes + 64);
-                buffers[slot] = b.position((64 - b.address() % 64) % 64);
+                buffers[slot] = aligned(bytes);
                 sizes[slot] = bytes;
             }
             return buffers[slot];

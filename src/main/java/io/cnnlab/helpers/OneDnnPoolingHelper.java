@@ -70,7 +70,6 @@ final class OneDnnPoolingHelper extends OneDnnHelper<SubsamplingHelper, OneDnnPo
         return new Pair<>(new DefaultGradient(), gradAtInput);
     }
 
-
     @Override
     public INDArray activate(INDArray input, boolean training, int[] kernel, int[] strides, int[] pad,
                              PoolingType poolingType, ConvolutionMode convolutionMode, int[] dilation,
@@ -234,8 +233,7 @@ final class OneDnnPoolingHelper extends OneDnnHelper<SubsamplingHelper, OneDnnPo
 
         private BytePointer kept() {
             if (kept == null) {
-                kept = own(new BytePointer(workspace.bytes() + 64));
-                kept.position((64 - kept.address() % 64) % 64);
+                kept = own(aligned(workspace.bytes()));
             }
             return kept;
         }

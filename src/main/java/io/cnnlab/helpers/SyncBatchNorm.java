@@ -218,7 +218,6 @@ public final class SyncBatchNorm implements BatchNormalizationHelper {
         return new Pair<>(grad, dx);
     }
 
-
     /** Gamma or beta as c floats; {@code absent} when the layer has none (locked gamma/beta). */
     private static float[] channelValues(INDArray p, int c, float absent) {
         float[] v = new float[c];
