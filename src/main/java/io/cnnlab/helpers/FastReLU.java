@@ -4,6 +4,8 @@ import io.cnnlab.util.HostFloats;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
+import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.Arrays;
 
@@ -17,20 +19,32 @@ import static org.bytedeco.dnnl.global.dnnl.algorithm.eltwise_relu;
  * the gradient passes where the pre-activation is above 0. Used only at run time by
  * {@link Helpers#accelerate}.
  */
-final class FastReLU extends ActivationReLU {
+final class FastReLU extends ActivationReLU implements OutOfPlaceActivation {
     private static final ThreadLocal<OneDnnPlan.Cache<EltwiseBackward>> PLANS =
             ThreadLocal.withInitial(() -> new OneDnnPlan.Cache<>(16));
 
     @Override
     public Pair<INDArray, INDArray> backprop(INDArray in, INDArray epsilon) {
-        if (!HostFloats.usable(in) || !HostFloats.usable(epsilon) || !Arrays.equals(in.shape(), epsilon.shape())
+        INDArray dLdz = in.ulike();
+        return backward(in, epsilon, dLdz) ? new Pair<>(dLdz, null) : super.backprop(in, epsilon);
+    }
+
+    /** DL4J's forward op for plain ReLU ({@code RectifiedLinear}), with its own output. */
+    @Override
+    public void forward(INDArray in, INDArray out) {
+        Nd4j.getExecutioner().exec(new RectifiedLinear(in, out));
+    }
+
+    @Override
+    public boolean backward(INDArray in, INDArray dy, INDArray dx) {
+        if (!HostFloats.usable(in) || !HostFloats.usable(dy) || !HostFloats.usable(dx)
+                || !Arrays.equals(in.shape(), dy.shape()) || !Arrays.equals(in.shape(), dx.shape())
                 || in.rank() < 1 || in.rank() > 5) {
-            return super.backprop(in, epsilon);
+            return false;
         }
         EltwiseBackward plan = PLANS.get().get(OneDnnPlan.Cache.key(in, 0),
                 () -> new EltwiseBackward(in.shape(), eltwise_relu, false));
-        INDArray dLdz = in.ulike();
-        plan.run(in, epsilon, dLdz);
-        return new Pair<>(dLdz, null);
+        plan.run(in, dy, dx);
+        return true;
     }
 }

@@ -6,6 +6,8 @@ import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.graph.vertex.GraphVertex;
+import org.deeplearning4j.nn.graph.vertex.impl.ElementWiseVertex;
 import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
 import org.deeplearning4j.nn.layers.convolution.subsampling.SubsamplingLayer;
 import org.deeplearning4j.nn.layers.mkldnn.MKLDNNConvHelper;
@@ -45,11 +47,18 @@ public final class Helpers {
      * and max pooling, forward and backward, through {@link OneDnnPoolingHelper} in a layout with a JIT
      * kernel (the pooling layers are replaced by {@link OneDnnSubsamplingLayer}, which asks its helper for
      * the forward pass too).</li>
+     * <li>activation layers with those activations replaced by {@link LeanActivationLayer}, and adds of two
+     * arrays by {@link LeanAddVertex}: DL4J's ops without DL4J's copies around them.</li>
      * </ul>
      * {@code cpu}: whether ND4J runs on the CPU backend (the oneDNN helpers and FastReLU are CPU-only).
      * Idempotent; returns {@code graph}.
      */
     public static ComputationGraph accelerate(ComputationGraph graph, boolean cpu) {
+        return accelerate(graph, cpu, true);
+    }
+
+    /** {@link #accelerate(ComputationGraph, boolean)}, with or without the lean layers and vertices. */
+    static ComputationGraph accelerate(ComputationGraph graph, boolean cpu, boolean lean) {
         for (Layer layer : graph.getLayers()) {
             org.deeplearning4j.nn.conf.layers.Layer conf = layer.conf().getLayer();
             IActivation fn = conf instanceof BaseLayer b ? b.getActivationFn()
@@ -83,6 +92,16 @@ public final class Helpers {
             if (layer.getClass() == SubsamplingLayer.class && cpu
                     && POOLING_HELPERS.get(layer) instanceof MKLDNNSubsamplingHelper dl4j) {
                 OneDnnSubsamplingLayer.replace(graph, (SubsamplingLayer) layer, new OneDnnPoolingHelper(dl4j));
+            }
+            if (lean && layer.getClass() == org.deeplearning4j.nn.layers.ActivationLayer.class) {
+                LeanActivationLayer.replace(graph, (org.deeplearning4j.nn.layers.ActivationLayer) layer);
+            }
+        }
+        for (GraphVertex vertex : graph.getVertices().clone()) {
+            if (lean && vertex.getClass() == ElementWiseVertex.class && graph.getConfiguration().getVertices()
+                    .get(vertex.getVertexName()) instanceof org.deeplearning4j.nn.conf.graph.ElementWiseVertex conf
+                    && conf.getOp() == org.deeplearning4j.nn.conf.graph.ElementWiseVertex.Op.Add) {
+                LeanAddVertex.replace(graph, (ElementWiseVertex) vertex);
             }
         }
         graph.getConfiguration().setCacheMode(CacheMode.DEVICE);

@@ -6,13 +6,16 @@ import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.deeplearning4j.nn.graph.vertex.impl.LayerVertex;
 
 import java.lang.reflect.Field;
+import java.util.Map;
 
 /**
- * Puts cnnlab's subclasses of DL4J layers into a live graph in place of DL4J's own: the graph's layer array
- * and its layer vertex hold the layer, and DL4J offers no setter for the vertex's.
+ * Puts cnnlab's subclasses of DL4J layers and vertices into a live graph in place of DL4J's own: the graph's
+ * layer array and its layer vertex hold a layer, its vertex array and name map a vertex, and DL4J offers no
+ * setter for the vertex's layer or the map.
  */
 final class LiveLayers {
     private static final Field GRAPH_VERTEX_LAYER = field(LayerVertex.class, "layer");
+    private static final Field GRAPH_VERTICES_MAP = field(ComputationGraph.class, "verticesMap");
 
     private LiveLayers() {
     }
@@ -33,6 +36,18 @@ final class LiveLayers {
                     throw new IllegalStateException(e);
                 }
             }
+        }
+    }
+
+    /** Puts {@code fresh} into {@code graph} in the place of the vertex {@code old} (same name and index). */
+    @SuppressWarnings("unchecked")
+    static void replaceVertex(ComputationGraph graph, GraphVertex old, GraphVertex fresh) {
+        GraphVertex[] vertices = graph.getVertices(); // the graph's own array
+        vertices[old.getVertexIndex()] = fresh;
+        try {
+            ((Map<String, GraphVertex>) GRAPH_VERTICES_MAP.get(graph)).put(old.getVertexName(), fresh);
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -3,6 +3,7 @@ package io.cnnlab.helpers;
 import org.nd4j.linalg.activations.impl.ActivationTanH;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.api.ops.impl.transforms.gradient.TanhDerivative;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -15,11 +16,23 @@ import org.nd4j.linalg.factory.Nd4j;
  * Used only at run time by {@link Helpers#accelerate}; configurations keep DL4J's own class, so saved
  * models load in any DL4J program.
  */
-final class OneDnnTanH extends ActivationTanH {
+final class OneDnnTanH extends ActivationTanH implements OutOfPlaceActivation {
 
     @Override
     public INDArray getActivation(INDArray in, boolean training) {
-        Nd4j.exec(DynamicCustomOp.builder("tanh").addInputs(in).addOutputs(in).build());
+        forward(in, in);
         return in;
+    }
+
+    @Override
+    public void forward(INDArray in, INDArray out) {
+        Nd4j.exec(DynamicCustomOp.builder("tanh").addInputs(in).addOutputs(out).build());
+    }
+
+    /** DL4J's backward op for tanh ({@code TanhDerivative}, which it runs in place), with its own output. */
+    @Override
+    public boolean backward(INDArray in, INDArray dy, INDArray dx) {
+        Nd4j.exec(new TanhDerivative(in, dy, dx));
+        return true;
     }
 }

@@ -25,7 +25,9 @@ import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -33,6 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class HelpersTest {
@@ -135,6 +138,48 @@ class HelpersTest {
         double diff = Transforms.abs(plain.params().sub(fast.params())).maxNumber().doubleValue();
         assertTrue(moved > 1e-4, "the steps change the parameters");
         assertTrue(diff < 1e-4 * moved, arch + ": accelerated steps differ from DL4J's by " + diff + " (moved " + moved + ")");
+    }
+
+    /**
+     * The lean activation layers (tanh in batchnorm, ReLU in resdeep) and one-pass adds (resdeep, skip) take
+     * their own path in training and leave the numbers as DL4J's layers and vertices make them: the same
+     * parameters, bit for bit, after two steps.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"batchnorm", "resdeep", "skip"})
+    void leanActivationLayersAndAddsTrainExactlyAsDl4jsOwn(String arch) {
+        ComputationGraph init = Architectures.get(arch).create().seed(6).updater(new Sgd(0.05)).init();
+        ComputationGraph dl4j = Helpers.accelerate(init.clone(), true, false);
+        ComputationGraph lean = Helpers.accelerate(init.clone(), true, true);
+        List<LeanActivationLayer> activations = new ArrayList<>();
+        for (Layer l : lean.getLayers()) {
+            if (l.conf().getLayer() instanceof ActivationLayer) {
+                activations.add(assertInstanceOf(LeanActivationLayer.class, l, l.conf().getLayer().getLayerName()));
+            }
+        }
+        List<LeanAddVertex> adds = new ArrayList<>();
+        for (var v : lean.getVertices()) {
+            if (v instanceof org.deeplearning4j.nn.graph.vertex.impl.ElementWiseVertex) {
+                LeanAddVertex add = assertInstanceOf(LeanAddVertex.class, v, v.getVertexName());
+                assertSame(add, lean.getVertex(v.getVertexName()), "the name map holds the lean vertex too");
+                adds.add(add);
+            }
+        }
+        assertEquals(Map.of("batchnorm", 2, "resdeep", 10, "skip", 0).get(arch), activations.size());
+        assertEquals(Map.of("batchnorm", 0, "resdeep", 10, "skip", 1).get(arch), adds.size());
+
+        DataSet batch = batch(64);
+        for (int step = 0; step < 2; step++) {
+            dl4j.fit(batch);
+            lean.fit(batch);
+        }
+        assertTrue(activations.stream().allMatch(LeanActivationLayer::leanLast), "every lean backward pass ran");
+        assertTrue(adds.stream().allMatch(LeanAddVertex::leanLast), "every one-pass add ran");
+        assertNotEquals(0.0, Transforms.abs(init.params().sub(lean.params())).maxNumber().doubleValue());
+        assertArrayEquals(dl4j.params().data().asFloat(), lean.params().data().asFloat(), arch + ": exactly DL4J's step");
+        assertEquals(dl4j.score(), lean.score(), 0.0);
+        INDArray x = batch(100).getFeatures();
+        assertArrayEquals(dl4j.outputSingle(x).data().asFloat(), lean.outputSingle(x).data().asFloat());
     }
 
     @Test

@@ -1,0 +1,70 @@
+package io.cnnlab.helpers;
+
+import org.deeplearning4j.nn.gradient.DefaultGradient;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.layers.ActivationLayer;
+import org.deeplearning4j.nn.workspace.ArrayType;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * DL4J's activation layer without its copies in training: DL4J's layer copies its input before applying the
+ * activation in place (forward), and copies it again before differentiating in place, then copies the
+ * gradient from the working memory into the layer's gradient workspace (backward). Here the activation
+ * writes its output, and its gradient, straight into the workspace arrays DL4J would end up with
+ * ({@link OutOfPlaceActivation}): one pass over the layer's array each way in place of two and three. Same
+ * ops, same numbers; inference keeps DL4J's path. It exists only in live graphs, put there by
+ * {@link Helpers#accelerate}, never in a saved model.
+ */
+final class LeanActivationLayer extends ActivationLayer {
+    private final OutOfPlaceActivation activation;
+    private boolean leanLast;
+
+    private LeanActivationLayer(ActivationLayer original, DataType dataType, OutOfPlaceActivation activation) {
+        super(original.conf(), dataType);
+        setIndex(original.getIndex());
+        setListeners(original.getListeners());
+        this.activation = activation;
+    }
+
+    @Override
+    public INDArray activate(boolean training, LayerWorkspaceMgr mgr) {
+        if (!training) {
+            return super.activate(false, mgr);
+        }
+        assertInputSet(false);
+        INDArray out = mgr.createUninitialized(ArrayType.ACTIVATIONS, input.dataType(), input.shape(), input.ordering());
+        activation.forward(input, out);
+        return out;
+    }
+
+    @Override
+    public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr mgr) {
+        assertInputSet(true);
+        INDArray dx = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, input.dataType(), input.shape(), 'c');
+        leanLast = activation.backward(input, epsilon, dx);
+        return leanLast ? new Pair<>(new DefaultGradient(), dx) : super.backpropGradient(epsilon, mgr);
+    }
+
+    /** Whether the last backward pass wrote the gradient straight into its workspace. */
+    boolean leanLast() {
+        return leanLast;
+    }
+
+    /**
+     * Puts a lean copy of {@code layer} into {@code graph} in its place when its activation is an
+     * {@link OutOfPlaceActivation} and it has no dropout of its own; returns whether it did.
+     */
+    static boolean replace(ComputationGraph graph, ActivationLayer layer) {
+        var conf = (org.deeplearning4j.nn.conf.layers.ActivationLayer) layer.conf().getLayer();
+        if (layer.getClass() != ActivationLayer.class || conf.getIDropout() != null
+                || !(conf.getActivationFn() instanceof OutOfPlaceActivation fn)) {
+            return false;
+        }
+        LiveLayers.replace(graph, layer, new LeanActivationLayer(layer, graph.getConfiguration().getDataType(), fn));
+        return true;
+    }
+}
