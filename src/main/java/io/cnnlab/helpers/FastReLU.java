@@ -8,6 +8,7 @@ import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.Arrays;
+import java.util.function.Supplier;
 
 import static org.bytedeco.dnnl.global.dnnl.algorithm.eltwise_relu;
 
@@ -25,8 +26,8 @@ final class FastReLU extends ActivationReLU implements OutOfPlaceActivation {
 
     @Override
     public Pair<INDArray, INDArray> backprop(INDArray in, INDArray epsilon) {
-        INDArray dLdz = in.ulike();
-        return backward(in, epsilon, dLdz) ? new Pair<>(dLdz, null) : super.backprop(in, epsilon);
+        INDArray dLdz = backward(in, epsilon, in::ulike);
+        return dLdz != null ? new Pair<>(dLdz, null) : super.backprop(in, epsilon);
     }
 
     /** DL4J's forward op for plain ReLU ({@code RectifiedLinear}), with its own output. */
@@ -36,15 +37,18 @@ final class FastReLU extends ActivationReLU implements OutOfPlaceActivation {
     }
 
     @Override
-    public boolean backward(INDArray in, INDArray dy, INDArray dx) {
-        if (!HostFloats.usable(in) || !HostFloats.usable(dy) || !HostFloats.usable(dx)
-                || !Arrays.equals(in.shape(), dy.shape()) || !Arrays.equals(in.shape(), dx.shape())
+    public INDArray backward(INDArray in, INDArray dy, Supplier<INDArray> dx) {
+        if (!HostFloats.usable(in) || !HostFloats.usable(dy) || !Arrays.equals(in.shape(), dy.shape())
                 || in.rank() < 1 || in.rank() > 5) {
-            return false;
+            return null;
+        }
+        INDArray out = dx.get();
+        if (!HostFloats.usable(out) || !Arrays.equals(in.shape(), out.shape())) {
+            return null;
         }
         EltwiseBackward plan = PLANS.get().get(OneDnnPlan.Cache.key(in, 0),
                 () -> new EltwiseBackward(in.shape(), eltwise_relu, false));
-        plan.run(in, dy, dx);
-        return true;
+        plan.run(in, dy, out);
+        return out;
     }
 }

@@ -44,8 +44,9 @@ final class LeanActivationLayer extends ActivationLayer {
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr mgr) {
         assertInputSet(true);
-        INDArray dx = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, input.dataType(), input.shape(), 'c');
-        leanLast = activation.backward(input, epsilon, dx);
+        INDArray dx = activation.backward(input, epsilon,
+                () -> mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, input.dataType(), input.shape(), 'c'));
+        leanLast = dx != null;
         return leanLast ? new Pair<>(new DefaultGradient(), dx) : super.backpropGradient(epsilon, mgr);
     }
 

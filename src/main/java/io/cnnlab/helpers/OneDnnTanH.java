@@ -6,6 +6,8 @@ import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.impl.transforms.gradient.TanhDerivative;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.util.function.Supplier;
+
 /**
  * DL4J's tanh, computed by ND4J's custom op {@code tanh} instead of the legacy transform.
  *
@@ -31,8 +33,9 @@ final class OneDnnTanH extends ActivationTanH implements OutOfPlaceActivation {
 
     /** DL4J's backward op for tanh ({@code TanhDerivative}, which it runs in place), with its own output. */
     @Override
-    public boolean backward(INDArray in, INDArray dy, INDArray dx) {
-        Nd4j.exec(new TanhDerivative(in, dy, dx));
-        return true;
+    public INDArray backward(INDArray in, INDArray dy, Supplier<INDArray> dx) {
+        INDArray out = dx.get();
+        Nd4j.exec(new TanhDerivative(in, dy, out));
+        return out;
     }
 }

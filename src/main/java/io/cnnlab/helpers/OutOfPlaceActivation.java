@@ -2,6 +2,8 @@ package io.cnnlab.helpers;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import java.util.function.Supplier;
+
 /**
  * An activation that writes its value and its gradient into arrays the caller gives it and leaves its
  * inputs as they are, so that {@link LeanActivationLayer} needs no copies around it. DL4J's
@@ -12,8 +14,9 @@ interface OutOfPlaceActivation {
     void forward(INDArray in, INDArray out);
 
     /**
-     * {@code dx = f'(in) * dy}, elementwise, {@code in} being the activation's input; false (and {@code dx}
-     * unwritten) when this implementation cannot take these arrays, and the caller then takes DL4J's path.
+     * {@code dx = f'(in) * dy}, elementwise, {@code in} being the activation's input, into the array
+     * {@code dx} supplies (asked for only once these arrays are taken); {@code null} when this implementation
+     * cannot take them, and the caller then takes DL4J's path.
      */
-    boolean backward(INDArray in, INDArray dy, INDArray dx);
+    INDArray backward(INDArray in, INDArray dy, Supplier<INDArray> dx);
 }
