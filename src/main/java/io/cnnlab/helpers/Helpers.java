@@ -16,7 +16,9 @@ import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.activations.impl.ActivationTanH;
 
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * cnnlab's layer helpers, installed into a live network: oneDNN convolution and pooling helpers, tanh and
@@ -47,6 +49,9 @@ public final class Helpers {
      * and max pooling, forward and backward, through {@link OneDnnPoolingHelper} in a layout with a JIT
      * kernel (the pooling layers are replaced by {@link OneDnnSubsamplingLayer}, which asks its helper for
      * the forward pass too).</li>
+     * <li>a convolution whose one consumer is such a pooling layer hands its output over in oneDNN's blocked
+     * layout in training steps, and gets its gradient back the same way ({@link BlockedHandoff}): no reorders
+     * between the two;</li>
      * <li>activation layers with those activations replaced by {@link LeanActivationLayer}, and adds of two
      * arrays by {@link LeanAddVertex}: DL4J's ops without DL4J's copies around them.</li>
      * </ul>
@@ -59,6 +64,14 @@ public final class Helpers {
 
     /** {@link #accelerate(ComputationGraph, boolean)}, with or without the lean layers and vertices. */
     static ComputationGraph accelerate(ComputationGraph graph, boolean cpu, boolean lean) {
+        return accelerate(graph, cpu, lean, true);
+    }
+
+    /**
+     * {@link #accelerate(ComputationGraph, boolean)}, with or without the lean layers and vertices, and with or
+     * without the blocked hand-off from convolutions to pooling.
+     */
+    static ComputationGraph accelerate(ComputationGraph graph, boolean cpu, boolean lean, boolean handoff) {
         for (Layer layer : graph.getLayers()) {
             org.deeplearning4j.nn.conf.layers.Layer conf = layer.conf().getLayer();
             IActivation fn = conf instanceof BaseLayer b ? b.getActivationFn()
@@ -78,6 +91,8 @@ public final class Helpers {
             }
         }
         List<String> inputs = graph.getConfiguration().getNetworkInputs();
+        Map<String, OneDnnConvolutionLayer> convolutions = new HashMap<>();
+        Map<String, OneDnnSubsamplingLayer> pools = new HashMap<>();
         for (Layer layer : graph.getLayers().clone()) { // layers are replaced in the graph's array
             String name = layer.conf().getLayer().getLayerName();
             if (layer.getClass() == ConvolutionLayer.class && cpu
@@ -87,15 +102,20 @@ public final class Helpers {
                 boolean bias = ((org.deeplearning4j.nn.conf.layers.ConvolutionLayer) layer.conf().getLayer()).hasBias();
                 OneDnnConvolutionHelper helper = new OneDnnConvolutionHelper(dl4j, !readsImages, bias);
                 CONVOLUTION_HELPERS.set(layer, helper);
-                OneDnnConvolutionLayer.replace(graph, (ConvolutionLayer) layer, helper);
+                if (OneDnnConvolutionLayer.replace(graph, (ConvolutionLayer) layer, helper) instanceof OneDnnConvolutionLayer c) {
+                    convolutions.put(name, c);
+                }
             }
             if (layer.getClass() == SubsamplingLayer.class && cpu
                     && POOLING_HELPERS.get(layer) instanceof MKLDNNSubsamplingHelper dl4j) {
-                OneDnnSubsamplingLayer.replace(graph, (SubsamplingLayer) layer, new OneDnnPoolingHelper(dl4j));
+                pools.put(name, OneDnnSubsamplingLayer.replace(graph, (SubsamplingLayer) layer, new OneDnnPoolingHelper(dl4j)));
             }
             if (lean && layer.getClass() == org.deeplearning4j.nn.layers.ActivationLayer.class) {
                 LeanActivationLayer.replace(graph, (org.deeplearning4j.nn.layers.ActivationLayer) layer);
             }
+        }
+        if (handoff) {
+            linkBlockedHandoffs(graph, convolutions, pools);
         }
         for (GraphVertex vertex : graph.getVertices().clone()) {
             if (lean && vertex.getClass() == ElementWiseVertex.class && graph.getConfiguration().getVertices()
@@ -107,6 +127,28 @@ public final class Helpers {
         graph.getConfiguration().setCacheMode(CacheMode.DEVICE);
         graph.setCacheMode(CacheMode.DEVICE);
         return graph;
+    }
+
+    /**
+     * Links each convolution to the max-pooling layer that is its one consumer (and has no other input), for
+     * {@link BlockedHandoff}.
+     */
+    private static void linkBlockedHandoffs(ComputationGraph graph, Map<String, OneDnnConvolutionLayer> convolutions,
+                                            Map<String, OneDnnSubsamplingLayer> pools) {
+        Map<String, List<String>> vertexInputs = graph.getConfiguration().getVertexInputs();
+        for (var c : convolutions.entrySet()) {
+            if (graph.getConfiguration().getNetworkOutputs().contains(c.getKey())) {
+                continue;
+            }
+            List<String> consumers = vertexInputs.entrySet().stream().filter(e -> e.getValue().contains(c.getKey()))
+                    .map(Map.Entry::getKey).toList();
+            OneDnnSubsamplingLayer pool = consumers.size() == 1 ? pools.get(consumers.get(0)) : null;
+            if (pool != null && vertexInputs.get(consumers.get(0)).equals(List.of(c.getKey()))) {
+                BlockedHandoff link = new BlockedHandoff(pool);
+                c.getValue().handoff(link);
+                pool.handoff(link);
+            }
+        }
     }
 
     /**

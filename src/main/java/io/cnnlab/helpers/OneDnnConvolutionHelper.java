@@ -98,7 +98,7 @@ final class OneDnnConvolutionHelper extends OneDnnHelper<ConvolutionHelper, OneD
             return dl4j.preOutput(input, weights, bias, kernel, strides, pad, mode, fwdAlgo, convolutionMode, dilation,
                     format, mgr);
         }
-        Plan plan = plan(input, weights, strides, pad, dilation, convolutionMode, null);
+        Plan plan = plan(input, weights, strides, pad, dilation, convolutionMode, null, false);
         if (plan == null) {
             return dl4j.preOutput(input, weights, bias, kernel, strides, pad, mode, fwdAlgo, convolutionMode, dilation,
                     format, mgr);
@@ -154,36 +154,46 @@ final class OneDnnConvolutionHelper extends OneDnnHelper<ConvolutionHelper, OneD
 
     /**
      * The convolution, followed by {@code activation} where that is a post-op; null where this helper does not
-     * cover the case (the caller then takes DL4J's path).
+     * cover the case (the caller then takes DL4J's path). With {@code handoff}, the output is written in the
+     * convolution's blocked layout and handed to the pooling layer, where that layer takes the layout.
      */
     INDArray activated(INDArray input, INDArray weights, INDArray bias, int[] strides, int[] pad, int[] dilation,
-                       ConvolutionMode convolutionMode, CNN2DFormat format, Fused activation, LayerWorkspaceMgr mgr) {
+                       ConvolutionMode convolutionMode, CNN2DFormat format, Fused activation, BlockedHandoff handoff,
+                       LayerWorkspaceMgr mgr) {
         if (!covers(input, weights, format) || this.bias && bias == null) {
             return null;
         }
-        Plan plan = plan(input, weights, strides, pad, dilation, convolutionMode, activation);
+        Plan plan = plan(input, weights, strides, pad, dilation, convolutionMode, activation, false);
         if (plan == null) {
             return null;
         }
+        if (handoff != null && plan.blocked != null && handoff.pool.takesBlocked(plan.outShape, plan.blocked)) {
+            plan = plan(input, weights, strides, pad, dilation, convolutionMode, activation, true);
+        }
         INDArray out = mgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT, plan.outShape, 'c');
         plan.forward(dense(input), dense(weights), this.bias ? dense(bias) : null, out);
+        if (handoff != null) {
+            handoff.give(plan.handsOff ? out : null, plan.blocked);
+        }
         return out;
     }
 
     /**
      * The backward pass of {@link #activated}: the gradient at the pre-activation from {@code y}, the
      * activation's output, and {@code dy}, the gradient there, then the convolution's gradients as
-     * {@link #backpropGradient} returns them; null where this helper does not cover the case.
+     * {@link #backpropGradient} returns them; null where this helper does not cover the case. {@code blocked}:
+     * {@code y} and {@code dy} are in the layout of the plan that handed {@code y} off (see {@link BlockedHandoff}).
      */
     Pair<Gradient, INDArray> backpropActivated(INDArray input, INDArray weights, INDArray y, INDArray dy,
                                                int[] strides, int[] pad, int[] dilation,
                                                ConvolutionMode convolutionMode, CNN2DFormat format, Fused activation,
-                                               INDArray biasGradView, INDArray weightGradView, LayerWorkspaceMgr mgr) {
+                                               boolean blocked, INDArray biasGradView, INDArray weightGradView,
+                                               LayerWorkspaceMgr mgr) {
         if (!covers(input, weights, format) || dy.dataType() != DataType.FLOAT
                 || this.bias != (biasGradView != null)) {
             return null;
         }
-        Plan plan = plan(input, weights, strides, pad, dilation, convolutionMode, activation);
+        Plan plan = plan(input, weights, strides, pad, dilation, convolutionMode, activation, blocked);
         if (plan == null || !Arrays.equals(plan.outShape, dy.shape()) || !Arrays.equals(plan.outShape, y.shape())) {
             return null;
         }
@@ -207,7 +217,7 @@ final class OneDnnConvolutionHelper extends OneDnnHelper<ConvolutionHelper, OneD
             return dl4j.backpropGradient(input, weights, bias, delta, kernel, strides, pad, biasGradView, weightGradView,
                     afn, mode, bwdFilterAlgo, bwdDataAlgo, convolutionMode, dilation, format, mgr);
         }
-        Plan plan = plan(input, weights, strides, pad, dilation, convolutionMode, null);
+        Plan plan = plan(input, weights, strides, pad, dilation, convolutionMode, null, false);
         if (plan == null) {
             return dl4j.backpropGradient(input, weights, bias, delta, kernel, strides, pad, biasGradView, weightGradView,
                     afn, mode, bwdFilterAlgo, bwdDataAlgo, convolutionMode, dilation, format, mgr);
@@ -239,12 +249,15 @@ final class OneDnnConvolutionHelper extends OneDnnHelper<ConvolutionHelper, OneD
         return new Pair<>(g, gradAtInput);
     }
 
-    /** The plan for {@code input}'s shape, without an activation ({@code fused} null) or with it. */
+    /**
+     * The plan for {@code input}'s shape, without an activation ({@code fused} null) or with it; {@code handoff}:
+     * the variant whose output and output gradient stay in the convolution's blocked layout, where it has one.
+     */
     private Plan plan(INDArray input, INDArray weights, int[] strides, int[] pad, int[] dilation,
-                      ConvolutionMode convolutionMode, Fused fused) {
-        return plans.get(OneDnnPlan.Cache.key(input, fused == null ? 0 : 1 + fused.ordinal()),
+                      ConvolutionMode convolutionMode, Fused fused, boolean handoff) {
+        return plans.get(OneDnnPlan.Cache.key(input, (fused == null ? 0 : 1 + fused.ordinal()) + (handoff ? 8 : 0)),
                 () -> Plan.of(input.shape(), weights.shape(), bias, strides, pad, dilation, convolutionMode, inputGradient,
-                        fused));
+                        fused, handoff));
     }
 
     /** The convolution's forward, backward-data and backward-weights primitives for one input shape. */
@@ -258,16 +271,20 @@ final class OneDnnConvolutionHelper extends OneDnnHelper<ConvolutionHelper, OneD
         private final primitive bwdWeights;
         private final Arg wgtSrc, wgtDiffDst, wgtDiffWeights, wgtDiffBias;
         private final EltwiseBackward activation; // null without a fused activation, or with the identity
+        /** The blocked layout of the output and its gradient, where the convolution's primitives all use one. */
+        final memory.format_tag blocked;
+        /** Whether the output and its gradient stay in {@link #blocked} (the hand-off variant), unreordered. */
+        final boolean handsOff;
 
         static Plan of(long[] in, long[] w, boolean bias, int[] strides, int[] pad, int[] dilation,
-                       ConvolutionMode mode, boolean inputGradient, Fused fused) {
+                       ConvolutionMode mode, boolean inputGradient, Fused fused, boolean handoff) {
             long[][] geometry = outputAndRightPadding(in, new long[] {w[2], w[3]}, strides, pad, dilation, mode);
             return geometry == null ? null : new Plan(in, w, new long[] {in[0], w[0], geometry[0][0], geometry[0][1]},
-                    bias, strides, pad, geometry[1], dilation, inputGradient, fused);
+                    bias, strides, pad, geometry[1], dilation, inputGradient, fused, handoff);
         }
 
         private Plan(long[] in, long[] w, long[] out, boolean bias, int[] strides, int[] pad, long[] padR,
-                     int[] dilation, boolean inputGradient, Fused fused) {
+                     int[] dilation, boolean inputGradient, Fused fused, boolean handoff) {
             outShape = out;
             long[] st = {strides[0], strides[1]};
             long[] padL = {pad[0], pad[1]};
@@ -298,18 +315,26 @@ final class OneDnnConvolutionHelper extends OneDnnHelper<ConvolutionHelper, OneD
             activation = fused != null && fused.forward != null ? new EltwiseBackward(out, fused.backward(), true) : null;
             fwd = own(new convolution_forward(fpd));
             kernels.add(fpd.impl_info_str().getString());
+            memory.desc yInner = own(fpd.dst_desc());
+            var dpd = inputGradient ? own(new convolution_backward_data.primitive_desc(
+                    own(new convolution_backward_data.desc(alg, xAny, wAny, yAny, st, dil, padL, padR)), ENGINE, fpd)) : null;
+            var wpd = own(new convolution_backward_weights.primitive_desc(own(new convolution_backward_weights.desc(alg,
+                    xAny, wAny, bAny, yAny, st, dil, padL, padR)), ENGINE, fpd));
+            memory.desc wgtDiffDstDesc = own(wpd.diff_dst_desc());
+            blocked = blockedLayout(out, yUser, yInner, dpd == null ? yInner : own(dpd.diff_dst_desc()), wgtDiffDstDesc);
+            handsOff = handoff && blocked != null;
+            // Handing off, the output and its gradient are bound as the blocked memories themselves: no reorder.
+            memory.desc yOutside = handsOff ? yInner : yUser;
             fwdSrc = new Arg(xUser, own(fpd.src_desc()), true, 0);
             fwdWeights = new Arg(wUser, own(fpd.weights_desc()), true, 1);
             fwdBias = bias ? new Arg(bUser, own(fpd.bias_desc()), true, 2) : null;
-            fwdDst = new Arg(yUser, own(fpd.dst_desc()), false, 3);
+            fwdDst = new Arg(yOutside, yInner, false, 3);
             args(fwd, withBias(Map.of(DNNL_ARG_SRC, fwdSrc, DNNL_ARG_WEIGHTS, fwdWeights, DNNL_ARG_DST, fwdDst), DNNL_ARG_BIAS, fwdBias));
 
             if (inputGradient) {
-                var dd = own(new convolution_backward_data.desc(alg, xAny, wAny, yAny, st, dil, padL, padR));
-                var dpd = own(new convolution_backward_data.primitive_desc(dd, ENGINE, fpd));
                 bwdData = own(new convolution_backward_data(dpd));
                 kernels.add(dpd.impl_info_str().getString());
-                dataDiffDst = new Arg(yUser, own(dpd.diff_dst_desc()), true, 0);
+                dataDiffDst = new Arg(yOutside, own(dpd.diff_dst_desc()), true, 0);
                 dataWeights = new Arg(wUser, own(dpd.weights_desc()), true, 1);
                 dataDiffSrc = new Arg(xUser, own(dpd.diff_src_desc()), false, 2);
                 args(bwdData, Map.of(DNNL_ARG_DIFF_DST, dataDiffDst, DNNL_ARG_WEIGHTS, dataWeights, DNNL_ARG_DIFF_SRC, dataDiffSrc));
@@ -317,19 +342,32 @@ final class OneDnnConvolutionHelper extends OneDnnHelper<ConvolutionHelper, OneD
                 bwdData = null;
                 dataDiffDst = dataWeights = dataDiffSrc = null;
             }
-            var wd = own(new convolution_backward_weights.desc(alg, xAny, wAny, bAny, yAny, st, dil, padL,
-                    padR));
-            var wpd = own(new convolution_backward_weights.primitive_desc(wd, ENGINE, fpd));
             bwdWeights = own(new convolution_backward_weights(wpd));
             kernels.add(wpd.impl_info_str().getString());
             wgtSrc = new Arg(xUser, own(wpd.src_desc()), true, 3);
-            memory.desc wgtDiffDstDesc = own(wpd.diff_dst_desc());
             // The same layout for both backward primitives (the usual case): one reorder of dataDiffDst serves both.
-            wgtDiffDst = dataDiffDst != null && own(dataDiffDst.inner.get_desc()).equals(wgtDiffDstDesc) ? dataDiffDst : new Arg(yUser, wgtDiffDstDesc, true, 4);
+            wgtDiffDst = dataDiffDst != null && own(dataDiffDst.inner.get_desc()).equals(wgtDiffDstDesc) ? dataDiffDst : new Arg(yOutside, wgtDiffDstDesc, true, 4);
             wgtDiffWeights = new Arg(wUser, own(wpd.diff_weights_desc()), false, 5);
             wgtDiffBias = bias ? new Arg(bUser, own(wpd.diff_bias_desc()), false, 6) : null;
             args(bwdWeights, withBias(Map.of(DNNL_ARG_SRC, wgtSrc, DNNL_ARG_DIFF_DST, wgtDiffDst, DNNL_ARG_DIFF_WEIGHTS, wgtDiffWeights),
                     DNNL_ARG_DIFF_BIAS, wgtDiffBias));
+        }
+
+        /**
+         * The blocked layout that the output ({@code y}) and both gradients at it use, where it is one of the layouts
+         * a pooling plan takes and has no padding (so that the NCHW-shaped array holds it exactly); else null.
+         */
+        private memory.format_tag blockedLayout(long[] out, memory.desc plain, memory.desc y, memory.desc dataDiff,
+                                                memory.desc weightsDiff) {
+            if (!y.equals(dataDiff) || !y.equals(weightsDiff) || y.get_size() != plain.get_size()) {
+                return null;
+            }
+            for (memory.format_tag tag : BlockedHandoff.LAYOUTS) {
+                if (own(desc(out, tag)).equals(y)) {
+                    return tag;
+                }
+            }
+            return null;
         }
 
         private static Map<Integer, Arg> withBias(Map<Integer, Arg> args, int key, Arg bias) {

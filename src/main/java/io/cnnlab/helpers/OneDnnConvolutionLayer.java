@@ -27,7 +27,9 @@ final class OneDnnConvolutionLayer extends ConvolutionLayer {
     // The input and output of the last training forward pass, for its backward pass.
     private INDArray keptInput;
     private INDArray keptOutput;
+    private boolean keptBlocked; // keptOutput in the blocked layout handed to the pooling layer
     private boolean fusedLast;
+    private BlockedHandoff handoff;
 
     private OneDnnConvolutionLayer(ConvolutionLayer original, DataType dataType, OneDnnConvolutionHelper helper,
                                    OneDnnConvolutionHelper.Fused activation) {
@@ -58,20 +60,30 @@ final class OneDnnConvolutionLayer extends ConvolutionLayer {
         return fresh;
     }
 
+    /** Links this layer to the pooling layer that alone reads its output; see {@link Helpers#accelerate}. */
+    void handoff(BlockedHandoff handoff) {
+        this.handoff = handoff;
+    }
+
     @Override
     public INDArray activate(boolean training, LayerWorkspaceMgr mgr) {
         assertInputSet(false);
         keptInput = null;
         keptOutput = null;
+        keptBlocked = false;
         fusedLast = false;
+        if (handoff != null) {
+            handoff.clear();
+        }
         if (!(helper instanceof OneDnnConvolutionHelper oneDnn)) {
             return super.activate(training, mgr);
         }
         applyDropOutIfNecessary(training, mgr); // once per pass: DL4J's path does not apply it again
         var c = layerConf();
+        BlockedHandoff to = handoff != null && BlockedHandoff.allowed(training, getListeners()) ? handoff : null;
         INDArray y = oneDnn.activated(input, getParamWithNoise(ConvolutionParamInitializer.WEIGHT_KEY, training, mgr),
                 getParamWithNoise(ConvolutionParamInitializer.BIAS_KEY, training, mgr), c.getStride(), padding(),
-                c.getDilation(), convolutionMode, c.getCnn2dDataFormat(), activation, mgr);
+                c.getDilation(), convolutionMode, c.getCnn2dDataFormat(), activation, to, mgr);
         if (y == null) {
             return super.activate(training, mgr);
         }
@@ -82,6 +94,7 @@ final class OneDnnConvolutionLayer extends ConvolutionLayer {
         if (training) {
             keptInput = input;
             keptOutput = y;
+            keptBlocked = to != null && to.pending();
             preOutput = null; // DL4J's copy of z is from an earlier pass, if any: never to be used
         }
         return y;
@@ -91,9 +104,16 @@ final class OneDnnConvolutionLayer extends ConvolutionLayer {
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr mgr) {
         INDArray y = keptOutput;
         boolean kept = y != null && keptInput == input;
+        boolean blocked = keptBlocked;
         keptInput = null;
         keptOutput = null;
+        keptBlocked = false;
         fusedLast = false;
+        if (blocked && (!kept || handoff.take(epsilon) == null)) {
+            // The output went out blocked; a gradient that did not come back the same way cannot be matched with it.
+            throw new IllegalStateException("convolution layer '" + conf().getLayer().getLayerName()
+                    + "': its blocked output's gradient did not come back from the pooling layer");
+        }
         if (!kept || !(helper instanceof OneDnnConvolutionHelper oneDnn)) {
             return super.backpropGradient(epsilon, mgr);
         }
@@ -101,10 +121,14 @@ final class OneDnnConvolutionLayer extends ConvolutionLayer {
         var c = layerConf();
         Pair<Gradient, INDArray> ret = oneDnn.backpropActivated(input,
                 getParamWithNoise(ConvolutionParamInitializer.WEIGHT_KEY, true, mgr), y, epsilon, c.getStride(),
-                padding(), c.getDilation(), convolutionMode, c.getCnn2dDataFormat(), activation,
+                padding(), c.getDilation(), convolutionMode, c.getCnn2dDataFormat(), activation, blocked,
                 hasBias() ? gradientViews.get(ConvolutionParamInitializer.BIAS_KEY) : null,
                 gradientViews.get(ConvolutionParamInitializer.WEIGHT_KEY), mgr);
         if (ret == null) {
+            if (blocked) {
+                throw new IllegalStateException("convolution layer '" + conf().getLayer().getLayerName()
+                        + "': no backward plan for its blocked output");
+            }
             return super.backpropGradient(epsilon, mgr);
         }
         fusedLast = true;
@@ -122,6 +146,10 @@ final class OneDnnConvolutionLayer extends ConvolutionLayer {
         super.clear();
         keptInput = null;
         keptOutput = null;
+        keptBlocked = false;
+        if (handoff != null) {
+            handoff.clear();
+        }
     }
 
     /** The top and left padding, as DL4J's layer computes it (for "same" mode from the input's size). */

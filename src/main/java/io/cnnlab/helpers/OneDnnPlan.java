@@ -199,7 +199,9 @@ abstract class OneDnnPlan implements AutoCloseable {
 
     /**
      * A layer's plans by input shape: training, the last batch of an epoch and evaluation come in different
-     * batch sizes. A {@code null} plan (a shape oneDNN cannot express) is remembered too.
+     * batch sizes (four shapes a run), and a convolution or pooling layer has a second variant of its training
+     * plans for the blocked hand-off ({@link BlockedHandoff}). A {@code null} plan (a shape oneDNN cannot
+     * express) is remembered too.
      */
     static final class Cache<P extends OneDnnPlan> {
         private final int maxPlans;
@@ -207,7 +209,7 @@ abstract class OneDnnPlan implements AutoCloseable {
         private P last;
 
         Cache() {
-            this(4);
+            this(8);
         }
 
         Cache(int maxPlans) {

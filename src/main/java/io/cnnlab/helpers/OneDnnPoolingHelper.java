@@ -17,7 +17,9 @@ import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 
 import static io.cnnlab.helpers.OneDnnPlan.dense;
@@ -98,6 +100,30 @@ final class OneDnnPoolingHelper extends OneDnnHelper<SubsamplingHelper, OneDnnPo
         return output;
     }
 
+    /**
+     * The plan for an input of {@code shape} held in the blocked layout {@code tag} (see {@link BlockedHandoff}),
+     * or null where oneDNN has no JIT kernel for it or the geometry is not one oneDNN can express.
+     */
+    Plan blockedPlan(long[] shape, memory.format_tag tag, int[] kernel, int[] strides, int[] pad, ConvolutionMode mode) {
+        List<Long> key = new ArrayList<>(Arrays.stream(shape).boxed().toList());
+        key.add(1L + tag.ordinal());
+        return plans.get(key, () -> Plan.blocked(shape, tag, kernel, strides, pad, mode));
+    }
+
+    /** The forward pass of an input in {@code plan}'s blocked layout; the output is NCHW. */
+    INDArray forwardBlocked(Plan plan, INDArray input, boolean training, LayerWorkspaceMgr mgr) {
+        INDArray output = mgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT, plan.outShape, 'c');
+        plan.forward(input, input, output, training);
+        return output;
+    }
+
+    /** The backward pass of an input in {@code plan}'s blocked layout; the gradient at it is in that layout too. */
+    INDArray backwardBlocked(Plan plan, INDArray input, INDArray epsilon, LayerWorkspaceMgr mgr) {
+        INDArray gradAtInput = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, input.shape(), 'c');
+        plan.backward(input, input, dense(epsilon), gradAtInput);
+        return gradAtInput;
+    }
+
     /** Whether the last backward pass used the workspace a training forward pass kept; for tests. */
     boolean reusedWorkspace() {
         Plan last = plans.last();
@@ -111,6 +137,7 @@ final class OneDnnPoolingHelper extends OneDnnHelper<SubsamplingHelper, OneDnnPo
             memory.format_tag.nChw8c};
         final long[] outShape;
         final String layout;
+        private final memory.format_tag tag;
         private final primitive fwd;
         private final primitive bwd;
         private final Arg src, dst, workspace, diffDst, diffSrc;
@@ -145,15 +172,36 @@ final class OneDnnPoolingHelper extends OneDnnHelper<SubsamplingHelper, OneDnnPo
             return reference; // no JIT kernel in any layout: plain NCHW, no reorders
         }
 
+        /** A plan whose input and input gradient are held in {@code tag} (no reorder), or null without a JIT kernel. */
+        static Plan blocked(long[] in, memory.format_tag tag, int[] kernel, int[] strides, int[] pad, ConvolutionMode mode) {
+            long[] k = {kernel[0], kernel[1]};
+            long[][] geometry = outputAndRightPadding(in, k, strides, pad, new int[] {1, 1}, mode);
+            if (geometry == null) {
+                return null;
+            }
+            Plan p = new Plan(in, k, strides, pad, geometry[0], geometry[1], tag, true);
+            if (p.isReference()) {
+                p.close();
+                return null;
+            }
+            return p;
+        }
+
         private Plan(long[] in, long[] kernel, int[] strides, int[] pad, long[] outHw, long[] padR,
                      memory.format_tag tag) {
+            this(in, kernel, strides, pad, outHw, padR, tag, false);
+        }
+
+        private Plan(long[] in, long[] kernel, int[] strides, int[] pad, long[] outHw, long[] padR,
+                     memory.format_tag tag, boolean inputInLayout) {
             outShape = new long[] {in[0], in[1], outHw[0], outHw[1]};
             layout = tag.toString();
+            this.tag = tag;
             long[] st = {strides[0], strides[1]};
             long[] padL = {pad[0], pad[1]};
-            memory.desc x = own(desc(in, memory.format_tag.nchw));
             memory.desc y = own(desc(outShape, memory.format_tag.nchw));
-            memory.desc xi = tag == memory.format_tag.nchw ? x : own(desc(in, tag));
+            memory.desc xi = own(desc(in, tag));
+            memory.desc x = inputInLayout ? xi : own(desc(in, memory.format_tag.nchw));
             memory.desc yi = tag == memory.format_tag.nchw ? y : own(desc(outShape, tag));
             var fd = own(new pooling_forward.desc(forward_training, pooling_max, xi, yi, st, kernel, padL, padR));
             var fpd = own(new pooling_forward.primitive_desc(fd, ENGINE));
@@ -170,6 +218,11 @@ final class OneDnnPoolingHelper extends OneDnnHelper<SubsamplingHelper, OneDnnPo
             diffSrc = new Arg(x, xi, false, 4);
             args(fwd, Map.of(DNNL_ARG_SRC, src, DNNL_ARG_DST, dst, DNNL_ARG_WORKSPACE, workspace));
             args(bwd, Map.of(DNNL_ARG_DIFF_DST, diffDst, DNNL_ARG_WORKSPACE, workspace, DNNL_ARG_DIFF_SRC, diffSrc));
+        }
+
+        /** The layout the pooling runs in. */
+        memory.format_tag layout() {
+            return tag;
         }
 
         /** Whether oneDNN runs a reference (non-JIT) implementation for this plan's forward or backward pass. */

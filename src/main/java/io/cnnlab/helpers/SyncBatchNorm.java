@@ -90,6 +90,11 @@ public final class SyncBatchNorm implements BatchNormalizationHelper {
         WORKER.set(worker);
     }
 
+    /** Whether the calling thread runs a slice of a split step, as {@link #markWorkerThread} marked it. */
+    static boolean isWorkerThread() {
+        return WORKER.get();
+    }
+
     private boolean synced(boolean training, INDArray x, CNN2DFormat format) {
         return training && WORKER.get() && x.rank() == 4 && format == CNN2DFormat.NCHW && x.dataType() == DataType.FLOAT;
     }

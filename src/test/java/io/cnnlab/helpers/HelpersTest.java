@@ -182,6 +182,52 @@ class HelpersTest {
         assertArrayEquals(dl4j.outputSingle(x).data().asFloat(), lean.outputSingle(x).data().asFloat());
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"net", "width", "dropout", "resdeep"})
+    void blockedHandoffFromConvolutionToPoolingTrainsExactlyAsWithReorders(String arch) {
+        ComputationGraph init = Architectures.get(arch).create().seed(7).updater(new Sgd(0.05)).init();
+        ComputationGraph reordered = Helpers.accelerate(init.clone(), true, true, false);
+        ComputationGraph handedOff = Helpers.accelerate(init.clone(), true, true, true);
+        ComputationGraph unmarked = Helpers.accelerate(init.clone(), true, true, true);
+        ComputationGraph listened = Helpers.accelerate(init.clone(), true, true, true);
+        listened.setListeners(new org.deeplearning4j.optimize.api.BaseTrainingListener() {
+            @Override
+            public void onForwardPass(org.deeplearning4j.nn.api.Model model, Map<String, INDArray> activations) {
+            }
+        });
+        DataSet batch = batch(64);
+        for (int step = 0; step < 2; step++) {
+            long seed = 11 + step; // the same dropout masks for all four
+            Nd4j.getRandom().setSeed(seed);
+            unmarked.fit(batch); // not a split step's worker thread: no hand-off
+            SyncBatchNorm.markWorkerThread(true);
+            try {
+                for (ComputationGraph g : List.of(reordered, handedOff, listened)) { // listened: no hand-off
+                    Nd4j.getRandom().setSeed(seed);
+                    g.fit(batch);
+                }
+            } finally {
+                SyncBatchNorm.markWorkerThread(false);
+            }
+        }
+        OneDnnSubsamplingLayer first = assertInstanceOf(OneDnnSubsamplingLayer.class, handedOff.getLayer("conv1_pool"));
+        assertTrue(first.blockedLast(), arch + ": the first pooling layer took its input blocked");
+        for (ComputationGraph g : List.of(reordered, unmarked, listened)) {
+            for (Layer l : g.getLayers()) {
+                if (l instanceof OneDnnSubsamplingLayer p) {
+                    assertFalse(p.blockedLast(), l.conf().getLayer().getLayerName() + ": no hand-off here");
+                }
+            }
+        }
+        assertNotEquals(0.0, Transforms.abs(init.params().sub(handedOff.params())).maxNumber().doubleValue());
+        for (ComputationGraph g : List.of(handedOff, unmarked, listened)) {
+            assertArrayEquals(reordered.params().data().asFloat(), g.params().data().asFloat(), arch + ": bit for bit");
+            assertEquals(reordered.score(), g.score(), 0.0);
+        }
+        INDArray x = batch(100).getFeatures();
+        assertArrayEquals(reordered.outputSingle(x).data().asFloat(), handedOff.outputSingle(x).data().asFloat());
+    }
+
     @Test
     void fastReluBackpropIsDl4jsOnViewsAndSignedZeros() {
         float[] values = {-2f, -0f, 0f, Float.MIN_VALUE, 1e-30f, 3f, -Float.MIN_VALUE, -1e-30f};
