@@ -1,7 +1,9 @@
 package io.cnnlab.helpers;
 
 import org.bytedeco.dnnl.memory;
+import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.layers.normalization.BatchNormalization;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -11,35 +13,51 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A convolution's output handed to the max pooling that alone reads it in oneDNN's channel-blocked layout
- * ({@code nChw16c}, {@code nChw8c}), and the pooling's input gradient handed back the same way. Each
- * convolution primitive works in a blocked layout, and so does max pooling where it has a JIT kernel; DL4J's
- * arrays are NCHW, so without the hand-off the step reorders the convolution's output to NCHW and the pooling
- * reorders it back, and the same again for the gradient: four passes over the network's largest arrays
- * ({@code net}'s first layer: 2 MB per 32-image slice). With it the convolution writes its blocked output
- * straight into the NCHW-shaped array DL4J holds, the activation runs on it in place (an elementwise op does
- * not care about the order of the elements), the pooling reads it as blocked, and the backward pass mirrors it.
- * Reorders copy exactly, so the step computes the same numbers bit for bit.
+ * A convolution's output handed in oneDNN's channel-blocked layout ({@code nChw16c}, {@code nChw8c}) to the
+ * layer that alone reads it, max pooling ({@link OneDnnSubsamplingLayer}) or synchronised batch norm
+ * ({@link SyncBatchNorm}), and that layer's input gradient handed back the same way. Each convolution
+ * primitive works in a blocked layout, and so do max pooling and batch norm where they have JIT kernels;
+ * DL4J's arrays are NCHW, so without the hand-off the step reorders the convolution's output to NCHW and the
+ * next layer reorders it back, and the same again for the gradient: four or more passes over arrays of the
+ * network's largest size ({@code net}'s first layer: 2 MB per 32-image slice). With it the convolution writes
+ * its blocked output straight into the NCHW-shaped array DL4J holds, the activation runs on it in place (an
+ * elementwise op does not care about the order of the elements), the next layer reads it as blocked, and the
+ * backward pass mirrors it. Reorders copy exactly, so the step computes the same numbers bit for bit.
  *
- * <p>What keeps it safe: {@link Helpers#accelerate} links a pair only where the pooling is the convolution's
- * one consumer; it runs only in training passes on the worker threads of a split step (where the graph's
- * intermediate activations are the step's own) and only while no training listener looks at activations
- * ({@code onForwardPass}); every hand-off is checked at the receiving end (same array, same thread), and a
- * broken one is an error, never a silent misreading.
+ * <p>What keeps it safe: {@link Helpers#accelerate} links a pair only where the consumer is the convolution's
+ * one consumer and has no other input; it runs only in training passes on the worker threads of a split step
+ * (where the graph's intermediate activations are the step's own) and only while no training listener looks
+ * at activations ({@code onForwardPass}); every hand-off is checked at the receiving end (same array, same
+ * thread), and a broken one is an error, never a silent misreading.
  */
 final class BlockedHandoff {
     /** The layouts handed over: those of oneDNN's convolutions on AVX-512 and on AVX2. */
     static final memory.format_tag[] LAYOUTS = {memory.format_tag.nChw16c, memory.format_tag.nChw8c};
     private static final Map<Class<?>, Boolean> READS_ACTIVATIONS = new ConcurrentHashMap<>();
-    final OneDnnSubsamplingLayer pool;
+    private static final LayerHelpers BATCH_NORM_HELPERS = new LayerHelpers(BatchNormalization.class);
+    private final Layer consumer;
     // The blocked array handed over last (null: none), its layout and the thread it was made on.
     private long address;
     private long[] shape;
     private memory.format_tag layout;
     private Thread thread;
 
-    BlockedHandoff(OneDnnSubsamplingLayer pool) {
-        this.pool = pool;
+    /** A link to {@code consumer}: a {@link OneDnnSubsamplingLayer} or a batch-norm layer. */
+    BlockedHandoff(Layer consumer) {
+        this.consumer = consumer;
+    }
+
+    /**
+     * Whether the consumer takes an input of {@code shape} in {@code layout} in this pass: a pooling layer with a
+     * JIT kernel for it, or a batch-norm layer whose synchronised helper has one (the helper is installed by
+     * {@link io.cnnlab.parallel.DataParallel} after the link is made, so it is looked up here).
+     */
+    boolean consumerTakes(long[] shape, memory.format_tag layout) {
+        if (consumer instanceof OneDnnSubsamplingLayer pool) {
+            return pool.takesBlocked(shape, layout);
+        }
+        return consumer instanceof BatchNormalization bn && BATCH_NORM_HELPERS.get(bn) instanceof SyncBatchNorm sync
+                && sync.takesBlocked(bn, shape, layout, this);
     }
 
     /** Whether a training pass may hand arrays over: on a split step's worker thread, with no listener that reads activations. */
@@ -89,7 +107,7 @@ final class BlockedHandoff {
         boolean same = a.data().address() == address && java.util.Arrays.equals(a.shape(), shape);
         give(null, null);
         if (!same) {
-            throw new IllegalStateException("blocked hand-off to '" + pool.conf().getLayer().getLayerName()
+            throw new IllegalStateException("blocked hand-off to '" + consumer.conf().getLayer().getLayerName()
                     + "' broken: it received another array than the one handed over");
         }
         return l;

@@ -29,6 +29,7 @@ import java.util.Map;
 public final class Helpers {
     private static final LayerHelpers CONVOLUTION_HELPERS = new LayerHelpers(ConvolutionLayer.class);
     private static final LayerHelpers POOLING_HELPERS = new LayerHelpers(SubsamplingLayer.class);
+    private static volatile boolean linkHandoffs = true;
 
     private Helpers() {
     }
@@ -49,9 +50,9 @@ public final class Helpers {
      * and max pooling, forward and backward, through {@link OneDnnPoolingHelper} in a layout with a JIT
      * kernel (the pooling layers are replaced by {@link OneDnnSubsamplingLayer}, which asks its helper for
      * the forward pass too).</li>
-     * <li>a convolution whose one consumer is such a pooling layer hands its output over in oneDNN's blocked
-     * layout in training steps, and gets its gradient back the same way ({@link BlockedHandoff}): no reorders
-     * between the two;</li>
+     * <li>a convolution whose one consumer is such a pooling layer or a batch-norm layer (synchronised, in a
+     * data-parallel step) hands its output over in oneDNN's blocked layout in training steps, and gets its
+     * gradient back the same way ({@link BlockedHandoff}): no reorders between the two;</li>
      * <li>activation layers with those activations replaced by {@link LeanActivationLayer}, and adds of two
      * arrays by {@link LeanAddVertex}: DL4J's ops without DL4J's copies around them.</li>
      * </ul>
@@ -59,7 +60,17 @@ public final class Helpers {
      * Idempotent; returns {@code graph}.
      */
     public static ComputationGraph accelerate(ComputationGraph graph, boolean cpu) {
-        return accelerate(graph, cpu, true);
+        return accelerate(graph, cpu, true, linkHandoffs);
+    }
+
+    /**
+     * Sets whether {@link #accelerate(ComputationGraph, boolean)} links blocked hand-offs (on unless a test
+     * compares with the reorders, including in the replicas a data-parallel step makes); returns the old value.
+     */
+    static boolean linkHandoffs(boolean link) {
+        boolean was = linkHandoffs;
+        linkHandoffs = link;
+        return was;
     }
 
     /** {@link #accelerate(ComputationGraph, boolean)}, with or without the lean layers and vertices. */
@@ -130,8 +141,8 @@ public final class Helpers {
     }
 
     /**
-     * Links each convolution to the max-pooling layer that is its one consumer (and has no other input), for
-     * {@link BlockedHandoff}.
+     * Links each convolution to the max-pooling or batch-norm layer that is its one consumer (and has no other
+     * input), for {@link BlockedHandoff}.
      */
     private static void linkBlockedHandoffs(ComputationGraph graph, Map<String, OneDnnConvolutionLayer> convolutions,
                                             Map<String, OneDnnSubsamplingLayer> pools) {
@@ -142,11 +153,17 @@ public final class Helpers {
             }
             List<String> consumers = vertexInputs.entrySet().stream().filter(e -> e.getValue().contains(c.getKey()))
                     .map(Map.Entry::getKey).toList();
-            OneDnnSubsamplingLayer pool = consumers.size() == 1 ? pools.get(consumers.get(0)) : null;
-            if (pool != null && vertexInputs.get(consumers.get(0)).equals(List.of(c.getKey()))) {
+            if (consumers.size() != 1 || !vertexInputs.get(consumers.get(0)).equals(List.of(c.getKey()))) {
+                continue;
+            }
+            OneDnnSubsamplingLayer pool = pools.get(consumers.get(0));
+            Layer next = graph.getLayer(consumers.get(0));
+            if (pool != null) {
                 BlockedHandoff link = new BlockedHandoff(pool);
                 c.getValue().handoff(link);
                 pool.handoff(link);
+            } else if (next != null && next.getClass() == org.deeplearning4j.nn.layers.normalization.BatchNormalization.class) {
+                c.getValue().handoff(new BlockedHandoff(next)); // its synchronised helper takes the link when asked
             }
         }
     }

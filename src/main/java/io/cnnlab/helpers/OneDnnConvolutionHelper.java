@@ -167,7 +167,7 @@ final class OneDnnConvolutionHelper extends OneDnnHelper<ConvolutionHelper, OneD
         if (plan == null) {
             return null;
         }
-        if (handoff != null && plan.blocked != null && handoff.pool.takesBlocked(plan.outShape, plan.blocked)) {
+        if (handoff != null && plan.blocked != null && handoff.consumerTakes(plan.outShape, plan.blocked)) {
             plan = plan(input, weights, strides, pad, dilation, convolutionMode, activation, true);
         }
         INDArray out = mgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT, plan.outShape, 'c');

@@ -29,6 +29,7 @@ final class OneDnnConvolutionLayer extends ConvolutionLayer {
     private INDArray keptOutput;
     private boolean keptBlocked; // keptOutput in the blocked layout handed to the pooling layer
     private boolean fusedLast;
+    private boolean handedOffLast;
     private BlockedHandoff handoff;
 
     private OneDnnConvolutionLayer(ConvolutionLayer original, DataType dataType, OneDnnConvolutionHelper helper,
@@ -95,6 +96,7 @@ final class OneDnnConvolutionLayer extends ConvolutionLayer {
             keptInput = input;
             keptOutput = y;
             keptBlocked = to != null && to.pending();
+            handedOffLast = keptBlocked;
             preOutput = null; // DL4J's copy of z is from an earlier pass, if any: never to be used
         }
         return y;
@@ -134,6 +136,11 @@ final class OneDnnConvolutionLayer extends ConvolutionLayer {
         fusedLast = true;
         ret.setSecond(backpropDropOutIfPresent(ret.getSecond()));
         return ret;
+    }
+
+    /** Whether the last training forward pass handed its output over blocked; for tests. */
+    boolean handedOffLast() {
+        return handedOffLast;
     }
 
     /** Whether the last forward or backward pass went through the fused primitives; for tests. */

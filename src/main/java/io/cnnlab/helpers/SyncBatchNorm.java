@@ -78,6 +78,11 @@ public final class SyncBatchNorm implements BatchNormalizationHelper {
     private INDArray meanCache;
     private INDArray varCache;
     private long count;
+    // The convolution that hands its output over (see BlockedHandoff), and the layout and array of the last
+    // synchronised forward pass that took it, for its backward pass.
+    private BlockedHandoff handoff;
+    private memory.format_tag keptLayout;
+    private INDArray keptX;
 
     SyncBatchNorm(BatchNormalizationHelper single, Exchange exchange, int worker) {
         this.single = single;
@@ -95,6 +100,26 @@ public final class SyncBatchNorm implements BatchNormalizationHelper {
         return WORKER.get();
     }
 
+    /**
+     * Whether a synchronised pass of {@code layer} (this helper's) takes an input of {@code shape} held in
+     * {@code layout} from the convolution before it, through {@code link}; asked by that convolution.
+     */
+    boolean takesBlocked(BatchNormalization layer, long[] shape, memory.format_tag layout, BlockedHandoff link) {
+        if (!isWorkerThread() || layer.layerConf().getCnn2DFormat() != CNN2DFormat.NCHW || shape.length != 4
+                || blockedPlan(shape, layer.layerConf().getEps(), layout) == null) {
+            return false;
+        }
+        handoff = link;
+        return true;
+    }
+
+    private Plan blockedPlan(long[] shape, double eps, memory.format_tag layout) {
+        List<Long> key = new ArrayList<>(Arrays.stream(shape).boxed().toList());
+        key.add(Double.doubleToLongBits(eps));
+        key.add(1L + layout.ordinal());
+        return plans.get(key, () -> Plan.blocked(shape, eps, layout));
+    }
+
     private boolean synced(boolean training, INDArray x, CNN2DFormat format) {
         return training && WORKER.get() && x.rank() == 4 && format == CNN2DFormat.NCHW && x.dataType() == DataType.FLOAT;
     }
@@ -102,25 +127,34 @@ public final class SyncBatchNorm implements BatchNormalizationHelper {
     @Override
     public INDArray preOutput(INDArray x, boolean training, long[] shape, INDArray gamma, INDArray beta, INDArray globalMean,
                               INDArray globalVar, double decay, double eps, CNN2DFormat format, LayerWorkspaceMgr mgr) {
+        keptLayout = null;
+        keptX = null;
         if (!synced(training, x, format)) {
+            // No hand-off can be pending: the convolution hands off only where this pass is synchronised.
             return single == null ? null
                     : single.preOutput(x, training, shape, gamma, beta, globalMean, globalVar, decay, eps, format, mgr);
         }
         try {
-            return syncedPreOutput(x, gamma, beta, eps, mgr);
+            // A failure here goes through the exchange, never to DL4J's own code, which would read blocked data as NCHW.
+            memory.format_tag layout = handoff == null ? null : handoff.take(x);
+            INDArray out = syncedPreOutput(x, layout, gamma, beta, eps, mgr);
+            keptLayout = layout;
+            keptX = layout == null ? null : x;
+            return out;
         } catch (RuntimeException | Error e) {
             throw exchange.fail(worker, e);
         }
     }
 
-    private INDArray syncedPreOutput(INDArray x, INDArray gamma, INDArray beta, double eps, LayerWorkspaceMgr mgr) {
+    private INDArray syncedPreOutput(INDArray x, memory.format_tag layout, INDArray gamma, INDArray beta, double eps,
+                                     LayerWorkspaceMgr mgr) {
         RuntimeException fault = injected;
         if (fault != null) {
             injected = null;
             throw fault;
         }
-        INDArray in = dense(x);
-        Plan plan = plan(in, eps);
+        INDArray in = layout == null ? dense(x) : x;
+        Plan plan = layout == null ? plan(in, eps) : blockedPlan(in.shape(), eps, layout);
         int c = plan.channels;
         INDArray out = mgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT, in.shape(), 'c');
         float[] sliceMean = new float[c];
@@ -171,21 +205,29 @@ public final class SyncBatchNorm implements BatchNormalizationHelper {
     public Pair<Gradient, INDArray> backpropGradient(INDArray x, INDArray dy, long[] shape, INDArray gamma, INDArray beta,
                                                      INDArray dGammaView, INDArray dBetaView, double eps,
                                                      CNN2DFormat format, LayerWorkspaceMgr mgr) {
+        memory.format_tag layout = keptLayout;
+        INDArray blockedX = keptX;
+        keptLayout = null;
+        keptX = null;
         if (!synced(true, x, format) || mean == null) {
             return single == null ? null
                     : single.backpropGradient(x, dy, shape, gamma, beta, dGammaView, dBetaView, eps, format, mgr);
         }
         try {
-            return syncedBackprop(x, dy, gamma, dGammaView, dBetaView, eps, mgr);
+            if (layout != null && blockedX != x) {
+                throw new IllegalStateException("backward pass of another input than the blocked forward pass's");
+            }
+            return syncedBackprop(x, layout, dy, gamma, dGammaView, dBetaView, eps, mgr);
         } catch (RuntimeException | Error e) {
             throw exchange.fail(worker, e);
         }
     }
 
-    private Pair<Gradient, INDArray> syncedBackprop(INDArray x, INDArray dy, INDArray gamma, INDArray dGammaView,
-                                                    INDArray dBetaView, double eps, LayerWorkspaceMgr mgr) {
-        INDArray in = dense(x);
-        Plan plan = plan(in, eps);
+    private Pair<Gradient, INDArray> syncedBackprop(INDArray x, memory.format_tag layout, INDArray dy, INDArray gamma,
+                                                    INDArray dGammaView, INDArray dBetaView, double eps,
+                                                    LayerWorkspaceMgr mgr) {
+        INDArray in = layout == null ? dense(x) : x;
+        Plan plan = layout == null ? plan(in, eps) : blockedPlan(in.shape(), eps, layout);
         int c = plan.channels;
         float[] g = channelValues(gamma, c, 1);
         INDArray dx = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, in.shape(), 'c');
@@ -212,6 +254,9 @@ public final class SyncBatchNorm implements BatchNormalizationHelper {
             offset[ch] = (float) (-b * mean[ch] - ac * total[ch] / count);
         }
         plan.correct(in, dx, slope, offset);
+        if (layout != null) {
+            handoff.give(dx, layout); // in the convolution's layout, as its output came
+        }
 
         Gradient grad = new DefaultGradient();
         if (dGammaView != null) {
@@ -272,7 +317,9 @@ public final class SyncBatchNorm implements BatchNormalizationHelper {
      * forward pass whose output is discarded), the normalisation with the whole batch's statistics, the backward
      * pass with those statistics held fixed (which also gives the slice's sums of dy and dy * xHat), and the
      * whole-batch terms of the gradient, {@code dx += slope * x + offset} per channel (a binary op with a
-     * per-channel add and a sum post-op: one pass over plain NCHW).
+     * per-channel add and a sum post-op: one pass over the input's array). A plan for an input handed over by
+     * a convolution ({@link #blocked}) reads the input, and writes its gradient, in the convolution's blocked
+     * layout; its output stays NCHW.
      *
      * <p>The batch-norm passes run in the first of oneDNN's channel-blocked layouts ({@code nChw16c},
      * {@code nChw8c}) that has a JIT kernel on this CPU, with reorders from and to NCHW around them: on plain
@@ -301,20 +348,46 @@ public final class SyncBatchNorm implements BatchNormalizationHelper {
             return new Plan(shape, eps, memory.format_tag.nchw);
         }
 
+        /**
+         * A plan whose input and input gradient are held in {@code tag} (no reorders; see {@link BlockedHandoff}),
+         * or null where a pass has no JIT kernel for it.
+         */
+        static Plan blocked(long[] shape, double eps, memory.format_tag tag) {
+            try (memory.desc plain = desc(shape, memory.format_tag.nchw); memory.desc blocked = desc(shape, tag)) {
+                if (plain.get_size() != blocked.get_size()) {
+                    return null; // channels not a multiple of the block: the arrays do not hold the layout
+                }
+            }
+            Plan p = new Plan(shape, eps, tag, true);
+            if (p.isJit() && !p.kernels.get(3).startsWith("ref")) {
+                return p;
+            }
+            p.close();
+            return null;
+        }
+
         private Plan(long[] shape, double eps, memory.format_tag tag) {
+            this(shape, eps, tag, false);
+        }
+
+        private Plan(long[] shape, double eps, memory.format_tag tag, boolean inputInLayout) {
             channels = (int) shape[1];
             count = shape[0] * shape[2] * shape[3];
             layout = tag.name();
             memory.desc data = own(desc(shape, memory.format_tag.nchw));
             memory.desc inner = tag == memory.format_tag.nchw ? data : own(desc(shape, tag));
             memory.desc perChannel = own(desc(new long[] {channels}, memory.format_tag.a));
-            memory.desc broadcast = own(desc(new long[] {1, channels, 1, 1}, memory.format_tag.nchw));
-            x = new Arg(data, inner, true, 0);
+            // Per-channel values in the input's layout: a binary op on a blocked input with a plain NCHW per-channel
+            // operand runs oneDNN's reference kernel.
+            memory.desc broadcast = own(desc(new long[] {1, channels, 1, 1}, inputInLayout ? tag : memory.format_tag.nchw));
+            // The input and its gradient: NCHW arrays reordered to and from the inner layout, or arrays in it.
+            memory.desc outside = inputInLayout ? inner : data;
+            x = new Arg(outside, inner, true, 0);
             y = new Arg(data, inner, false, 1);
             dy = new Arg(data, inner, true, 2);
-            dxInner = new Arg(data, inner, false, 3);
-            xPlain = new Arg(data, data, true, 0);
-            dxPlain = new Arg(data, data, false, 0);
+            dxInner = new Arg(outside, inner, false, 3);
+            xPlain = new Arg(outside, outside, true, 0);
+            dxPlain = new Arg(outside, outside, false, 0);
             sliceMean = floats();
             sliceVar = floats();
             batchMean = floats();
@@ -344,7 +417,7 @@ public final class SyncBatchNorm implements BatchNormalizationHelper {
             ops.append_sum();
             primitive_attr attr = own(new primitive_attr());
             attr.set_post_ops(ops);
-            var cd = own(new binary.desc(algorithm.binary_mul, data, broadcast, data));
+            var cd = own(new binary.desc(algorithm.binary_mul, outside, broadcast, outside));
             var cpd = own(new binary.primitive_desc(cd, attr, ENGINE));
             correctPass = own(new binary(cpd));
             for (var pd : List.of(spd, npd, bpd, cpd)) {

@@ -148,8 +148,7 @@ public final class DataParallel implements AutoCloseable {
         try {
             loss = slice(main, batch, 0, from[1], seed) * from[1];
         } catch (RuntimeException | Error e) {
-            finishAfterFailure(pending, e);
-            throw e;
+            throw unchecked(finishAfterFailure(pending, e));
         } finally {
             SyncBatchNorm.markWorkerThread(false);
         }
@@ -227,16 +226,17 @@ public final class DataParallel implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for a training worker", e);
         } catch (ExecutionException e) {
-            finishAfterFailure(pending, e.getCause());
-            throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+            throw unchecked(finishAfterFailure(pending, e.getCause()));
         }
     }
 
     /**
      * After {@code failure} in one worker: lets the others stop (the failed one released any waiting
      * for it), keeps their own failures as suppressed ones, and readies the exchanges for the next step.
+     * Returns what to throw: a batch-norm layer's recorded failure where there is one (a worker that failed
+     * there went on with DL4J's own code, whose later failures are its consequences), else {@code failure}.
      */
-    private void finishAfterFailure(List<Future<Double>> pending, Throwable failure) {
+    private Throwable finishAfterFailure(List<Future<Double>> pending, Throwable failure) {
         for (Future<Double> other : pending) {
             try {
                 other.get();
@@ -249,7 +249,21 @@ public final class DataParallel implements AutoCloseable {
                 break;
             }
         }
+        RuntimeException batchNormFailure = batchNorm.failure();
         batchNorm.renew();
+        if (batchNormFailure != null && batchNormFailure != failure) {
+            batchNormFailure.addSuppressed(failure);
+            return batchNormFailure;
+        }
+        return failure;
+    }
+
+    /** {@code t} to throw as it is: an error or a runtime exception; any other wrapped. */
+    private static RuntimeException unchecked(Throwable t) {
+        if (t instanceof Error error) {
+            throw error;
+        }
+        return t instanceof RuntimeException re ? re : new IllegalStateException(t);
     }
 
     @Override

@@ -25,7 +25,9 @@ import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
+import io.cnnlab.parallel.DataParallel;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -212,6 +214,7 @@ class HelpersTest {
         }
         OneDnnSubsamplingLayer first = assertInstanceOf(OneDnnSubsamplingLayer.class, handedOff.getLayer("conv1_pool"));
         assertTrue(first.blockedLast(), arch + ": the first pooling layer took its input blocked");
+        assertTrue(assertInstanceOf(OneDnnConvolutionLayer.class, handedOff.getLayer("conv1")).handedOffLast());
         for (ComputationGraph g : List.of(reordered, unmarked, listened)) {
             for (Layer l : g.getLayers()) {
                 if (l instanceof OneDnnSubsamplingLayer p) {
@@ -226,6 +229,39 @@ class HelpersTest {
         }
         INDArray x = batch(100).getFeatures();
         assertArrayEquals(reordered.outputSingle(x).data().asFloat(), handedOff.outputSingle(x).data().asFloat());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"batchnorm", "resdeep"})
+    void blockedHandoffToSynchronisedBatchNormTrainsExactlyAsWithReorders(String arch) {
+        ComputationGraph init = Architectures.get(arch).create().seed(8).updater(new Sgd(0.05)).init();
+        ComputationGraph reordered = Helpers.accelerate(init.clone(), true, true, false);
+        ComputationGraph handedOff = Helpers.accelerate(init.clone(), true, true, true);
+        DataSet batch = batch(64);
+        boolean was = Helpers.linkHandoffs(false); // the replicas too
+        try (DataParallel dp = new DataParallel(reordered, 2)) {
+            for (int step = 0; step < 2; step++) {
+                dp.fit(batch, 5 + step);
+            }
+        } finally {
+            Helpers.linkHandoffs(was);
+        }
+        List<String> handing = new ArrayList<>();
+        try (DataParallel dp = new DataParallel(handedOff, 2)) {
+            for (int step = 0; step < 2; step++) {
+                dp.fit(batch, 5 + step);
+                for (Layer l : handedOff.getLayers()) {
+                    if (l instanceof OneDnnConvolutionLayer c && c.handedOffLast()) {
+                        handing.add(step + ":" + l.conf().getLayer().getLayerName());
+                    }
+                }
+            }
+        }
+        // Every convolution feeds a batch norm, but resdeep's first one, which feeds a pooling layer.
+        int convolutions = (int) Arrays.stream(handedOff.getLayers()).filter(l -> l instanceof ConvolutionLayer).count();
+        assertEquals(2 * convolutions, handing.size(), arch + ": every convolution handed over in both steps: " + handing);
+        assertArrayEquals(reordered.params().data().asFloat(), handedOff.params().data().asFloat(), arch + ": bit for bit");
+        assertEquals(reordered.score(), handedOff.score(), 0.0);
     }
 
     @Test
