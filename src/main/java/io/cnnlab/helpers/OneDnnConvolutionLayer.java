@@ -21,13 +21,15 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * the same input (what DL4J's cached copy of z relies on too: a layer's input and output are not changed
  * between its forward and backward pass); any other call takes DL4J's path. Same configuration and
  * parameters; it exists only in live graphs, put there by {@link Helpers#accelerate}, never in a saved model.
+ * Where the one layer reading its output takes oneDNN's blocked layout, training passes hand the output over in
+ * that layout ({@link BlockedHandoff}).
  */
 final class OneDnnConvolutionLayer extends ConvolutionLayer {
     private final OneDnnConvolutionHelper.Fused activation;
     // The input and output of the last training forward pass, for its backward pass.
     private INDArray keptInput;
     private INDArray keptOutput;
-    private boolean keptBlocked; // keptOutput in the blocked layout handed to the pooling layer
+    private boolean keptBlocked; // keptOutput in the blocked layout handed to the next layer
     private boolean fusedLast;
     private boolean handedOffLast;
     private BlockedHandoff handoff;
@@ -61,7 +63,7 @@ final class OneDnnConvolutionLayer extends ConvolutionLayer {
         return fresh;
     }
 
-    /** Links this layer to the pooling layer that alone reads its output; see {@link Helpers#accelerate}. */
+    /** Links this layer to the layer that alone reads its output; see {@link BlockedHandoff}. */
     void handoff(BlockedHandoff handoff) {
         this.handoff = handoff;
     }
@@ -114,7 +116,7 @@ final class OneDnnConvolutionLayer extends ConvolutionLayer {
         if (blocked && (!kept || handoff.take(epsilon) == null)) {
             // The output went out blocked; a gradient that did not come back the same way cannot be matched with it.
             throw new IllegalStateException("convolution layer '" + conf().getLayer().getLayerName()
-                    + "': its blocked output's gradient did not come back from the pooling layer");
+                    + "': its blocked output's gradient did not come back from the layer it was handed to");
         }
         if (!kept || !(helper instanceof OneDnnConvolutionHelper oneDnn)) {
             return super.backpropGradient(epsilon, mgr);
