@@ -254,11 +254,18 @@ abstract class OneDnnPlan implements AutoCloseable {
         }
 
         static List<Long> key(INDArray input, long extra) {
-            List<Long> key = new ArrayList<>(5);
-            for (long d : input.shape()) {
+            return key(input.shape(), extra);
+        }
+
+        /** The key of a plan for {@code shape}, told apart from the layer's other plans for it by {@code extra}. */
+        static List<Long> key(long[] shape, long... extra) {
+            List<Long> key = new ArrayList<>(shape.length + extra.length);
+            for (long d : shape) {
                 key.add(d);
             }
-            key.add(extra);
+            for (long e : extra) {
+                key.add(e);
+            }
             return key;
         }
     }

@@ -17,9 +17,7 @@ import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
 
 import static io.cnnlab.helpers.OneDnnPlan.dense;
@@ -105,9 +103,8 @@ final class OneDnnPoolingHelper extends OneDnnHelper<SubsamplingHelper, OneDnnPo
      * or null where oneDNN has no JIT kernel for it or the geometry is not one oneDNN can express.
      */
     Plan blockedPlan(long[] shape, memory.format_tag tag, int[] kernel, int[] strides, int[] pad, ConvolutionMode mode) {
-        List<Long> key = new ArrayList<>(Arrays.stream(shape).boxed().toList());
-        key.add(1L + tag.ordinal());
-        return plans.get(key, () -> Plan.blocked(shape, tag, kernel, strides, pad, mode));
+        return plans.get(OneDnnPlan.Cache.key(shape, 1L + tag.ordinal()),
+                () -> Plan.blocked(shape, tag, kernel, strides, pad, mode));
     }
 
     /** The forward pass of an input in {@code plan}'s blocked layout; the output is NCHW. */

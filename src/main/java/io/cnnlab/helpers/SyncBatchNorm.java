@@ -114,10 +114,8 @@ public final class SyncBatchNorm implements BatchNormalizationHelper {
     }
 
     private Plan blockedPlan(long[] shape, double eps, memory.format_tag layout) {
-        List<Long> key = new ArrayList<>(Arrays.stream(shape).boxed().toList());
-        key.add(Double.doubleToLongBits(eps));
-        key.add(1L + layout.ordinal());
-        return plans.get(key, () -> Plan.blocked(shape, eps, layout));
+        return plans.get(OneDnnPlan.Cache.key(shape, Double.doubleToLongBits(eps), 1L + layout.ordinal()),
+                () -> Plan.blocked(shape, eps, layout));
     }
 
     private boolean synced(boolean training, INDArray x, CNN2DFormat format) {
