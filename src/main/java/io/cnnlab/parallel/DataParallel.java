@@ -19,7 +19,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.function.BiFunction;
 
 /**
  * Synchronous data parallelism inside each minibatch: the batch is cut into one contiguous slice per
@@ -117,64 +116,6 @@ public final class DataParallel implements AutoCloseable {
         } finally {
             Backend.setOmpThreadsOfThisThread(1);
         }
-    }
-
-    /** How many workers share a step (1: DL4J's own step on the calling thread). */
-    public int workers() {
-        return Math.max(1, replicas.size());
-    }
-
-    /**
-     * Runs {@code part} once per worker, all at the same time, between steps: part 0 on this thread with
-     * the main graph, part k on worker k's thread with its replica, which first takes the main graph's
-     * parameters (batch norm's running statistics among them); every thread with one OpenMP thread.
-     * Returns the parts' results in order of k. For work that splits into independent shares, such as the
-     * inference over an evaluation's batches: each thread then runs DL4J's Java side of its own batches,
-     * where one inference with all the OpenMP threads runs that side on one core while the others wait.
-     * With one worker, part 0 runs alone on this thread.
-     */
-    public <R> List<R> inParts(BiFunction<ComputationGraph, Integer, R> part) {
-        int workers = replicas.size();
-        if (workers == 0) {
-            return List.of(part.apply(main, 0));
-        }
-        INDArray params = main.params();
-        List<Future<R>> pending = new ArrayList<>();
-        for (int k = 1; k < workers; k++) {
-            ComputationGraph r = replicas.get(k);
-            r.params().assign(params);
-            int index = k;
-            pending.add(threads.get(k - 1).submit(() -> part.apply(r, index)));
-        }
-        List<R> results = new ArrayList<>();
-        int ompBefore = Backend.setOmpThreadsOfThisThread(1);
-        RuntimeException failure = null;
-        try {
-            results.add(part.apply(main, 0));
-        } catch (RuntimeException e) {
-            failure = e;
-        } finally {
-            Backend.setOmpThreadsOfThisThread(ompBefore);
-        }
-        for (Future<R> f : pending) { // every part finishes before this returns or throws
-            try {
-                results.add(f.get());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for a worker", e);
-            } catch (ExecutionException e) {
-                RuntimeException cause = unchecked(e.getCause());
-                if (failure == null) {
-                    failure = cause;
-                } else {
-                    failure.addSuppressed(cause);
-                }
-            }
-        }
-        if (failure != null) {
-            throw failure;
-        }
-        return results;
     }
 
     /** One SGD step on {@code batch}; returns its mean loss. Worker k seeds dropout from {@code seed} and k. */

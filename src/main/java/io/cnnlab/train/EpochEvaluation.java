@@ -3,15 +3,12 @@ package io.cnnlab.train;
 import io.cnnlab.data.InMemoryIterator;
 import io.cnnlab.data.LabeledImages;
 import io.cnnlab.data.Normalization;
-import io.cnnlab.parallel.DataParallel;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.nd4j.evaluation.classification.Evaluation;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
-
-import java.util.List;
 
 /**
  * After every epoch: validation accuracy and mean cross-entropy, and the accuracy on a fixed sample of
@@ -31,7 +28,6 @@ public final class EpochEvaluation extends BaseTrainingListener {
     private final LabeledImages trainSample;
     private final Normalization normalization;
     private final int batchSize;
-    private DataParallel workers;
 
     public EpochEvaluation(EpochHistory history, LabeledImages train, LabeledImages validation,
                            Normalization normalization, int batchSize) {
@@ -40,15 +36,6 @@ public final class EpochEvaluation extends BaseTrainingListener {
         this.trainSample = train.everyNth(Math.max(1, train.size() / TRAIN_SAMPLE));
         this.normalization = normalization;
         this.batchSize = batchSize;
-    }
-
-    /**
-     * Spreads the evaluation's batches over the training workers (null: the graph alone, on the calling
-     * thread). A 100-epoch {@code net} run evaluates 400,000 images; one inference with two OpenMP
-     * threads runs DL4J's Java side of each batch on one core, while a worker per core runs both.
-     */
-    public void useWorkers(DataParallel steps) {
-        this.workers = steps;
     }
 
     @Override
@@ -61,47 +48,27 @@ public final class EpochEvaluation extends BaseTrainingListener {
 
     /**
      * One inference pass: DL4J's {@link Evaluation} for the accuracy, and the mean of -ln p(true class)
-     * of the softmax outputs for the loss (the training loss without its regularisation terms). Worker k
-     * takes the k-th run of consecutive batches; the losses are summed in image order whatever the split,
-     * so the figures do not depend on the number of workers.
+     * of the softmax outputs for the loss (the training loss without its regularisation terms).
      */
     private double[] accuracyAndLoss(ComputationGraph graph, LabeledImages images) {
-        double[] losses = new double[images.size()];
-        int batches = (images.size() + batchSize - 1) / batchSize;
-        List<Evaluation> parts = workers == null
-                ? List.of(evaluate(graph, images, 0, batches, losses))
-                : workers.inParts((g, k) -> evaluate(g, images, batches * k / workers.workers(),
-                        batches * (k + 1) / workers.workers(), losses));
         Evaluation ev = new Evaluation(images.numClasses());
-        parts.forEach(ev::merge);
         double lossSum = 0;
-        for (double l : losses) {
-            lossSum += l;
-        }
-        return new double[] {ev.accuracy(), lossSum / images.size()};
-    }
-
-    /** Batches [from, to) of {@code images}: their evaluation, and each image's loss into {@code losses}. */
-    private Evaluation evaluate(ComputationGraph graph, LabeledImages images, int from, int to, double[] losses) {
-        Evaluation ev = new Evaluation(images.numClasses());
         InMemoryIterator it = InMemoryIterator.inOrder(images, normalization, batchSize);
-        it.skipBatches(from);
-        for (int b = from; b < to; b++) {
+        while (it.hasNext()) {
             DataSet ds = it.next();
             INDArray out = graph.outputSingle(false, ds.getFeatures());
             ev.eval(ds.getLabels(), out);
             float[] p = out.dup().data().asFloat();
             float[] y = ds.getLabels().data().asFloat(); // one-hot
-            int k = images.numClasses();
             for (int j = 0; j < p.length; j++) {
                 if (y[j] > 0) {
-                    losses[b * batchSize + j / k] = -Math.log(Math.max(p[j], 1e-30f));
+                    lossSum -= Math.log(Math.max(p[j], 1e-30f));
                 }
             }
             out.close();
             ds.getFeatures().close();
             ds.getLabels().close();
         }
-        return ev;
+        return new double[] {ev.accuracy(), lossSum / images.size()};
     }
 }

@@ -134,9 +134,7 @@ public final class Trainer {
         if (cfg.nanGuard()) {
             listeners.add(new NanGuard(() -> divergenceAdvice(checkpoints)).startingAtBatch(start.batchesDone()));
         }
-        EpochEvaluation evaluation = new EpochEvaluation(history, data.train(), data.test(), Normalization.CIFAR,
-                cfg.batchSize());
-        listeners.add(evaluation);
+        listeners.add(new EpochEvaluation(history, data.train(), data.test(), Normalization.CIFAR, cfg.batchSize()));
         listeners.add(new NotebookLog(log, history, cfg.epochs()));
         listeners.add(new NativeMemoryRelease()); // after the evaluation: the first one sizes its workspaces
         EarlyStopping earlyStop = cfg.recipe().earlyStop() == 0 ? null : new EarlyStopping(history,
@@ -156,14 +154,11 @@ public final class Trainer {
             listeners.add(progress);
             graph.setListeners(listeners);
             try (DataParallel steps = new DataParallel(graph, cfg.workers())) {
-                evaluation.useWorkers(steps);
                 fit(graph, steps, it, cfg.seed(), start.epochsDone(), start.batchesDone(), cfg.epochs());
             } catch (EarlyStopping.Stop stop) {
                 log.println("cnnlab: " + stop.getMessage() + "; keeping that epoch's model");
                 earlyStop.restoreBest(graph);
                 stoppedEarly = true;
-            } finally {
-                evaluation.useWorkers(null); // the graph keeps its listeners; the workers are gone
             }
         }
         double trainAcc = accuracy(graph, data.train(), cfg.batchSize());

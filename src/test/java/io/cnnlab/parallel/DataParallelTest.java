@@ -252,46 +252,6 @@ class DataParallelTest {
         }
     }
 
-    @Test
-    void partsRunAtOnceOnEveryWorkerWithTheMainGraphsParametersAndOneOpenMpThread() {
-        ComputationGraph graph = graph("net");
-        try (DataParallel dp = new DataParallel(graph, 2)) {
-            dp.fit(realBatch(64, 1), 11); // the update leaves the worker's replica one step behind
-            dp.betweenSteps(() -> {
-                Thread caller = Thread.currentThread();
-                java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(2);
-                java.util.List<Object[]> seen = dp.inParts((g, k) -> {
-                    try {
-                        together.await(30, TimeUnit.SECONDS); // fails unless both parts run at the same time
-                    } catch (Exception e) {
-                        throw new IllegalStateException(e);
-                    }
-                    return new Object[] {g, k, Thread.currentThread(), g.params().dup(), ompThreads()};
-                });
-                assertEquals(2, seen.size());
-                assertSame(graph, seen.get(0)[0], "part 0 runs on the main graph");
-                assertSame(caller, seen.get(0)[2], "part 0 runs on the calling thread");
-                assertFalse(seen.get(1)[0] == graph || seen.get(1)[2] == caller, "part 1 runs on the worker's replica");
-                for (int k = 0; k < 2; k++) {
-                    assertEquals(k, seen.get(k)[1]);
-                    assertBitwiseEquals(graph.params(), (INDArray) seen.get(k)[3], "part " + k + "'s parameters");
-                    assertEquals(1, seen.get(k)[4], "part " + k + "'s OpenMP threads");
-                }
-                assertEquals(2, ompThreads(), "the caller's threads between steps again afterwards");
-            });
-            IllegalStateException failure = assertThrows(IllegalStateException.class, () -> dp.inParts((g, k) -> {
-                if (k == 1) {
-                    throw new IllegalStateException("part 1 failed");
-                }
-                return k;
-            }));
-            assertEquals("part 1 failed", failure.getMessage());
-        }
-        try (DataParallel one = new DataParallel(graph, 1)) {
-            assertEquals(java.util.List.of(graph), one.inParts((g, k) -> g), "one worker: part 0 alone, on the graph");
-        }
-    }
-
     private static int ompThreads() {
         return org.nd4j.nativeblas.NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads();
     }
