@@ -59,7 +59,7 @@ public final class Benchmark {
         int n = 0;
         while (it.hasNext()) {
             DataSet batch = it.next();
-            INDArray out = g.outputSingle(batch.getFeatures());
+            INDArray out = Backend.output(g, batch.getFeatures());
             n += (int) out.size(0);
             out.close();
             batch.getFeatures().close();

@@ -11,6 +11,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /**
  * A convolution's output handed in oneDNN's channel-blocked layout ({@code nChw16c}, {@code nChw8c}) to the
@@ -26,21 +27,25 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>What keeps it safe: {@link Helpers#accelerate} links a pair only where the consumer is the convolution's
  * one consumer and has no other input; it runs only in training passes on the worker threads of a split step
- * (where the graph's intermediate activations are the step's own) and only while no training listener looks
- * at activations ({@code onForwardPass}); every hand-off is checked at the receiving end (same array, same
- * thread), and a broken one is an error, never a silent misreading.
+ * (where the graph's intermediate activations are the step's own), and in inference passes that
+ * {@link Helpers#outputOnly} runs for a caller that reads nothing but the network's output (to pooling only:
+ * batch norm's inference pass is DL4J's), and only while no training listener looks at activations
+ * ({@code onForwardPass}); every hand-off is checked at the receiving end (same array, same thread), and a
+ * broken one is an error, never a silent misreading.
  */
 final class BlockedHandoff {
     /** The layouts handed over: those of oneDNN's convolutions on AVX-512 and on AVX2. */
     static final memory.format_tag[] LAYOUTS = {memory.format_tag.nChw16c, memory.format_tag.nChw8c};
     private static final Map<Class<?>, Boolean> READS_ACTIVATIONS = new ConcurrentHashMap<>();
     private static final LayerHelpers BATCH_NORM_HELPERS = new LayerHelpers(BatchNormalization.class);
+    private static final ThreadLocal<Boolean> OUTPUT_ONLY = ThreadLocal.withInitial(() -> false);
     private final Layer consumer;
     // The blocked array handed over last (null: none), its layout and the thread it was made on.
     private long address;
     private long[] shape;
     private memory.format_tag layout;
     private Thread thread;
+    private boolean trainingPass;
 
     /** A link to {@code consumer}: a {@link OneDnnSubsamplingLayer} or a batch-norm layer. */
     BlockedHandoff(Layer consumer) {
@@ -56,13 +61,22 @@ final class BlockedHandoff {
         if (consumer instanceof OneDnnSubsamplingLayer pool) {
             return pool.takesBlocked(shape, layout);
         }
-        return consumer instanceof BatchNormalization bn && BATCH_NORM_HELPERS.get(bn) instanceof SyncBatchNorm sync
-                && sync.takesBlocked(bn, shape, layout, this);
+        return trainingPass && consumer instanceof BatchNormalization bn
+                && BATCH_NORM_HELPERS.get(bn) instanceof SyncBatchNorm sync && sync.takesBlocked(bn, shape, layout, this);
     }
 
-    /** Whether a training pass may hand arrays over: on a split step's worker thread, with no listener that reads activations. */
+    /** This link, for a training pass or an inference pass; returns this. */
+    BlockedHandoff forPass(boolean training) {
+        this.trainingPass = training;
+        return this;
+    }
+
+    /**
+     * Whether a pass may hand arrays over: a training pass on a split step's worker thread, or an inference pass
+     * inside {@link #outputOnly}; either with no listener that reads activations.
+     */
     static boolean allowed(boolean training, Collection<TrainingListener> listeners) {
-        if (!training || !SyncBatchNorm.isWorkerThread()) {
+        if (!(training ? SyncBatchNorm.isWorkerThread() : OUTPUT_ONLY.get())) {
             return false;
         }
         if (listeners != null) {
@@ -73,6 +87,17 @@ final class BlockedHandoff {
             }
         }
         return true;
+    }
+
+    /** {@code pass}, with inference passes on this thread allowed to hand arrays over while it runs. */
+    static <T> T outputOnly(Supplier<T> pass) {
+        boolean before = OUTPUT_ONLY.get();
+        OUTPUT_ONLY.set(true);
+        try {
+            return pass.get();
+        } finally {
+            OUTPUT_ONLY.set(before);
+        }
     }
 
     private static boolean overridesForwardPass(Class<?> listener) {

@@ -6,6 +6,7 @@ import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.deeplearning4j.nn.graph.vertex.impl.ElementWiseVertex;
 import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
@@ -61,6 +62,17 @@ public final class Helpers {
      */
     public static ComputationGraph accelerate(ComputationGraph graph, boolean cpu) {
         return accelerate(graph, cpu, true, linkHandoffs);
+    }
+
+    /**
+     * {@code graph.outputSingle(false, features)}, with the blocked hand-offs from convolutions to max pooling
+     * ({@link BlockedHandoff}) in this inference pass too: for callers that use nothing but the network's output,
+     * as cnnlab's evaluation and prediction do. DL4J's own {@code output} and {@code feedForward} methods keep
+     * every activation NCHW, because some of them give intermediate activations to the caller. The output is the
+     * same as {@code outputSingle}'s, bit for bit (reorders copy exactly).
+     */
+    public static INDArray outputOnly(ComputationGraph graph, INDArray features) {
+        return BlockedHandoff.outputOnly(() -> graph.outputSingle(false, features));
     }
 
     /**

@@ -83,7 +83,7 @@ final class OneDnnConvolutionLayer extends ConvolutionLayer {
         }
         applyDropOutIfNecessary(training, mgr); // once per pass: DL4J's path does not apply it again
         var c = layerConf();
-        BlockedHandoff to = handoff != null && BlockedHandoff.allowed(training, getListeners()) ? handoff : null;
+        BlockedHandoff to = handoff != null && BlockedHandoff.allowed(training, getListeners()) ? handoff.forPass(training) : null;
         INDArray y = oneDnn.activated(input, getParamWithNoise(ConvolutionParamInitializer.WEIGHT_KEY, training, mgr),
                 getParamWithNoise(ConvolutionParamInitializer.BIAS_KEY, training, mgr), c.getStride(), padding(),
                 c.getDilation(), convolutionMode, c.getCnn2dDataFormat(), activation, to, mgr);
@@ -156,9 +156,9 @@ final class OneDnnConvolutionLayer extends ConvolutionLayer {
         keptInput = null;
         keptOutput = null;
         keptBlocked = false;
-        if (handoff != null) {
-            handoff.clear();
-        }
+        // A pending hand-off stays recorded: DL4J's inference pass clears each layer as soon as it has passed its
+        // output on, before the next layer reads it, and a consumer that found no record would read blocked data
+        // as NCHW. The next pass of this layer starts by clearing it.
     }
 
     /** The top and left padding, as DL4J's layer computes it (for "same" mode from the input's size). */

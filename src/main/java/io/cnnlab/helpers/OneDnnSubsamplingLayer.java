@@ -66,8 +66,10 @@ final class OneDnnSubsamplingLayer extends SubsamplingLayer {
             var plan = oneDnn.blockedPlan(input.shape(), layout, c.getKernelSize(), c.getStride(), c.getPadding(),
                     convolutionMode);
             INDArray out = oneDnn.forwardBlocked(plan, input, training, workspaceMgr);
-            blockedPlan = plan;
-            blockedInput = input;
+            if (training) {
+                blockedPlan = plan;
+                blockedInput = input;
+            }
             blockedLast = true;
             return out;
         }

@@ -1,5 +1,6 @@
 package io.cnnlab.inference;
 
+import io.cnnlab.backend.Backend;
 import io.cnnlab.data.CifarData;
 import io.cnnlab.model.ParamCount;
 import io.cnnlab.util.Json;
@@ -134,8 +135,8 @@ public final class CnnlabModel {
      */
     public INDArray flipAveragedOutput(INDArray features) {
         INDArray mirrored = Nd4j.exec(new org.nd4j.linalg.api.ops.impl.transforms.custom.Reverse(features, 3))[0];
-        INDArray p = graph.outputSingle(false, features).dup();
-        INDArray q = graph.outputSingle(false, mirrored);
+        INDArray p = Backend.output(graph, features).dup();
+        INDArray q = Backend.output(graph, mirrored);
         return p.addi(q).muli(0.5);
     }
 
@@ -145,7 +146,7 @@ public final class CnnlabModel {
      */
     public INDArray output(INDArray features, TestTimeAugmentation tta) {
         return switch (tta) {
-            case NONE -> graph.outputSingle(false, features);
+            case NONE -> Backend.output(graph, features);
             case FLIP -> flipAveragedOutput(features);
             case FLIP_TRANSLATE -> {
                 // ND4J's reflect padding by one pixel, then the two diagonal 1-pixel shifts cut from it

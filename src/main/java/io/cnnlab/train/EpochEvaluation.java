@@ -1,5 +1,6 @@
 package io.cnnlab.train;
 
+import io.cnnlab.backend.Backend;
 import io.cnnlab.data.InMemoryIterator;
 import io.cnnlab.data.LabeledImages;
 import io.cnnlab.data.Normalization;
@@ -56,7 +57,7 @@ public final class EpochEvaluation extends BaseTrainingListener {
         InMemoryIterator it = InMemoryIterator.inOrder(images, normalization, batchSize);
         while (it.hasNext()) {
             DataSet ds = it.next();
-            INDArray out = graph.outputSingle(false, ds.getFeatures());
+            INDArray out = Backend.output(graph, ds.getFeatures());
             ev.eval(ds.getLabels(), out);
             float[] p = out.dup().data().asFloat();
             float[] y = ds.getLabels().data().asFloat(); // one-hot

@@ -231,6 +231,35 @@ class HelpersTest {
         assertArrayEquals(reordered.outputSingle(x).data().asFloat(), handedOff.outputSingle(x).data().asFloat());
     }
 
+    /**
+     * Inference through {@link Helpers#outputOnly}: the first convolution hands its output to max pooling blocked
+     * where pooling reads it directly (not in batchnorm, where batch norm and tanh come between), and the output is
+     * {@code outputSingle}'s bit for bit; DL4J's own {@code outputSingle} and {@code feedForward} hand nothing
+     * over. DL4J's inference pass clears each layer after passing its output on and before the next layer reads
+     * it, so a hand-off record that did not outlive the convolution's {@code clear()} fails here.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"net", "width", "batchnorm", "resdeep"})
+    void outputOnlyHandsOffToPoolingAndGivesExactlyTheOutputOfOutputSingle(String arch) {
+        ComputationGraph init = Architectures.get(arch).create().seed(9).updater(new Sgd(0.05)).init();
+        ComputationGraph reordered = Helpers.accelerate(init.clone(), true, true, false);
+        ComputationGraph handedOff = Helpers.accelerate(init.clone(), true, true, true);
+        OneDnnSubsamplingLayer pool = assertInstanceOf(OneDnnSubsamplingLayer.class, handedOff.getLayer("conv1_pool"));
+        boolean takes = !arch.equals("batchnorm");
+        INDArray x = batch(64).getFeatures();
+        float[] expected = reordered.outputSingle(false, x).data().asFloat();
+        for (int pass = 0; pass < 2; pass++) { // the second pass with the plans the first made
+            assertArrayEquals(expected, Helpers.outputOnly(handedOff, x).data().asFloat(), arch + ": bit for bit");
+            assertEquals(takes, pool.blockedLast(), arch + ": the first pooling layer took its input blocked");
+        }
+        assertArrayEquals(expected, handedOff.outputSingle(false, x).data().asFloat(), arch + ": DL4J's own output");
+        assertFalse(pool.blockedLast(), arch + ": no hand-off in DL4J's own output");
+        Map<String, INDArray> mine = handedOff.feedForward(x, false);
+        assertFalse(pool.blockedLast(), arch + ": no hand-off in DL4J's feedForward");
+        assertArrayEquals(reordered.feedForward(x, false).get("conv1").data().asFloat(), mine.get("conv1").data().asFloat(),
+                arch + ": feedForward gives the first convolution's output in NCHW");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"batchnorm", "resdeep"})
     void blockedHandoffToSynchronisedBatchNormTrainsExactlyAsWithReorders(String arch) {
