@@ -6,7 +6,6 @@ import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.deeplearning4j.nn.graph.vertex.impl.ElementWiseVertex;
 import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
@@ -16,6 +15,7 @@ import org.deeplearning4j.nn.layers.mkldnn.MKLDNNSubsamplingHelper;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.activations.impl.ActivationTanH;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.HashMap;
 import java.util.List;
@@ -67,7 +67,7 @@ public final class Helpers {
     /**
      * {@code graph.outputSingle(false, features)}, with the blocked hand-offs from convolutions to max pooling
      * ({@link BlockedHandoff}) in this inference pass too: for callers that use nothing but the network's output,
-     * as cnnlab's evaluation and prediction do. DL4J's own {@code output} and {@code feedForward} methods keep
+     * as cnnlab's evaluation after each epoch and {@code bench} do. DL4J's own {@code output} and {@code feedForward} methods keep
      * every activation NCHW, because some of them give intermediate activations to the caller. The output is the
      * same as {@code outputSingle}'s, bit for bit (reorders copy exactly).
      */

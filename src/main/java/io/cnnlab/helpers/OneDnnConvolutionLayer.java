@@ -83,7 +83,8 @@ final class OneDnnConvolutionLayer extends ConvolutionLayer {
         }
         applyDropOutIfNecessary(training, mgr); // once per pass: DL4J's path does not apply it again
         var c = layerConf();
-        BlockedHandoff to = handoff != null && BlockedHandoff.allowed(training, getListeners()) ? handoff.forPass(training) : null;
+        BlockedHandoff to = handoff != null && BlockedHandoff.allowed(training, getListeners())
+                ? handoff.forPass(training) : null;
         INDArray y = oneDnn.activated(input, getParamWithNoise(ConvolutionParamInitializer.WEIGHT_KEY, training, mgr),
                 getParamWithNoise(ConvolutionParamInitializer.BIAS_KEY, training, mgr), c.getStride(), padding(),
                 c.getDilation(), convolutionMode, c.getCnn2dDataFormat(), activation, to, mgr);
