@@ -35,12 +35,6 @@ public final class InMemoryIterator implements EpochBatches {
     private int cursor;
     private DataSetPreProcessor preProcessor;
     private Augmentation augmentation = Augmentation.NONE;
-    // Staging arrays reused from batch to batch: a new batch-sized float[] per call (786 KB at batch 64,
-    // a humongous object to G1) made the young generation, and with it the process's RSS, grow by
-    // hundreds of MB during training.
-    private float[] featureStage = new float[0];
-    private float[] labelStage = new float[0];
-    private final byte[] shifted = new byte[LabeledImages.IMAGE_BYTES];
 
     public InMemoryIterator(LabeledImages images, Normalization normalization, int batchSize, long seed, boolean shuffle) {
         if (batchSize < 1) {
@@ -141,38 +135,113 @@ public final class InMemoryIterator implements EpochBatches {
 
     @Override
     public DataSet next(int num) {
+        return nextBatch(num).whole();
+    }
+
+    /**
+     * The next batch, its images chosen but not yet normalised: {@link Batch#slice} builds any contiguous part
+     * of it on the calling thread, so that each training worker can build its own slice while the others build
+     * theirs (see {@code DataParallel}). The arrays are those {@link #next} gives, bit for bit.
+     */
+    public Batch nextBatch(int num) {
         if (!hasNext()) {
             throw new NoSuchElementException("epoch " + epoch + " is finished; call reset()");
         }
         int n = Math.min(num, order.length - cursor);
-        int k = images.numClasses();
-        if (featureStage.length < n * LabeledImages.IMAGE_BYTES) {
-            featureStage = new float[n * LabeledImages.IMAGE_BYTES];
-            labelStage = new float[n * k];
-        }
-        float[] features = featureStage;
-        float[] labels = labelStage;
-        Arrays.fill(labels, 0, n * k, 0f);
-        for (int b = 0; b < n; b++) {
-            int idx = order[cursor + b];
-            if (augmentation.isOn()) {
-                augmentation.apply(images.pixels(), idx * LabeledImages.IMAGE_BYTES, shifted, seed, epoch, cursor + b);
-                normalization.apply(shifted, 0, features, b * LabeledImages.IMAGE_BYTES);
-            } else {
-                normalization.apply(images.pixels(), idx * LabeledImages.IMAGE_BYTES, features, b * LabeledImages.IMAGE_BYTES);
-            }
-            labels[b * k + images.label(idx)] = 1f;
-        }
+        Batch b = new Batch(Arrays.copyOfRange(order, cursor, cursor + n), cursor, epoch);
         cursor += n;
-        // Bulk copies: Nd4j.create(float[], shape) copies element by element.
-        DataSet ds = new DataSet(
-                HostFloats.put(features, Nd4j.createUninitialized(DataType.FLOAT, n, 3, LabeledImages.SIDE, LabeledImages.SIDE)),
-                HostFloats.put(labels, Nd4j.createUninitialized(DataType.FLOAT, n, k)));
-        if (preProcessor != null) {
-            preProcessor.preProcess(ds);
-        }
-        return ds;
+        return b;
     }
+
+    /** A batch of {@link #nextBatch}: the images at given positions of one epoch's order. */
+    public final class Batch {
+        private final int[] indices;
+        private final int firstPosition;
+        private final int epochOfBatch;
+
+        private Batch(int[] indices, int firstPosition, int epochOfBatch) {
+            this.indices = indices;
+            this.firstPosition = firstPosition;
+            this.epochOfBatch = epochOfBatch;
+        }
+
+        public int size() {
+            return indices.length;
+        }
+
+        /** Whether slices of this batch are what the whole batch holds: no preprocessor that may mix its rows. */
+        public boolean sliceable() {
+            return preProcessor == null;
+        }
+
+        /** The whole batch, preprocessed as {@link #setPreProcessor} says. */
+        public DataSet whole() {
+            DataSet ds = build(0, indices.length);
+            if (preProcessor != null) {
+                preProcessor.preProcess(ds);
+            }
+            return ds;
+        }
+
+        /** Images [lo, hi) of the batch, built on the calling thread; only where {@link #sliceable}. */
+        public DataSet slice(int lo, int hi) {
+            if (!sliceable()) {
+                throw new IllegalStateException("a batch with a preprocessor is built whole");
+            }
+            return build(lo, hi);
+        }
+
+        private DataSet build(int lo, int hi) {
+            int n = hi - lo;
+            int k = images.numClasses();
+            Stage stage = STAGE.get();
+            float[] features = stage.features(n * LabeledImages.IMAGE_BYTES);
+            float[] labels = stage.labels(n * k);
+            Arrays.fill(labels, 0, n * k, 0f);
+            for (int b = 0; b < n; b++) {
+                int idx = indices[lo + b];
+                if (augmentation.isOn()) {
+                    augmentation.apply(images.pixels(), idx * LabeledImages.IMAGE_BYTES, stage.shifted, seed, epochOfBatch,
+                            firstPosition + lo + b);
+                    normalization.apply(stage.shifted, 0, features, b * LabeledImages.IMAGE_BYTES);
+                } else {
+                    normalization.apply(images.pixels(), idx * LabeledImages.IMAGE_BYTES, features, b * LabeledImages.IMAGE_BYTES);
+                }
+                labels[b * k + images.label(idx)] = 1f;
+            }
+            // Bulk copies: Nd4j.create(float[], shape) copies element by element.
+            return new DataSet(
+                    HostFloats.put(features, Nd4j.createUninitialized(DataType.FLOAT, n, 3, LabeledImages.SIDE, LabeledImages.SIDE)),
+                    HostFloats.put(labels, Nd4j.createUninitialized(DataType.FLOAT, n, k)));
+        }
+    }
+
+    /**
+     * Staging arrays reused from batch to batch, one set per building thread: a new batch-sized float[] per call
+     * (786 KB at batch 64, a humongous object to G1) made the young generation, and with it the process's RSS,
+     * grow by hundreds of MB during training.
+     */
+    private static final class Stage {
+        private float[] features = new float[0];
+        private float[] labels = new float[0];
+        private final byte[] shifted = new byte[LabeledImages.IMAGE_BYTES];
+
+        float[] features(int n) {
+            if (features.length < n) {
+                features = new float[n];
+            }
+            return features;
+        }
+
+        float[] labels(int n) {
+            if (labels.length < n) {
+                labels = new float[n];
+            }
+            return labels;
+        }
+    }
+
+    private static final ThreadLocal<Stage> STAGE = ThreadLocal.withInitial(Stage::new);
 
     /** Starts the next epoch (reshuffled), unless nothing of the current one was consumed yet. */
     @Override

@@ -19,6 +19,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.BiFunction;
 
 /**
  * Synchronous data parallelism inside each minibatch: the batch is cut into one contiguous slice per
@@ -32,6 +33,9 @@ import java.util.concurrent.Future;
  * gradients add up to the batch gradient (up to float rounding order). Batch-norm layers normalise
  * with the whole batch's statistics through {@link SyncBatchNorm}. What differs from one worker:
  * dropout masks come from one generator per worker.
+ *
+ * <p>A batch comes whole ({@link #fit(DataSet, long)}) or as a function that builds any slice of it
+ * ({@link #fit(int, BiFunction, long)}); then each worker builds its own slice, at the same time as the others.
  *
  * <p>With one worker a step is simply DL4J's {@code fit} on the calling thread. With more, the step
  * itself is DL4J's {@code StochasticGradientDescent.optimize}: the graph's own updater
@@ -121,14 +125,49 @@ public final class DataParallel implements AutoCloseable {
     /** One SGD step on {@code batch}; returns its mean loss. Worker k seeds dropout from {@code seed} and k. */
     public double fit(DataSet batch, long seed) {
         int n = (int) batch.getFeatures().size(0);
-        int workers = replicas.size(); // 0 when constructed for one worker: no replicas
-        if (workers == 0 || n < workers) {
-            // One worker, or a batch too small to give every worker an example (an epoch's last batch can
-            // be a single image): DL4J's own step on this thread, where batch norm is not synchronised.
-            Nd4j.getRandom().setSeed(seed);
-            main.fit(batch);
-            return main.score();
+        if (!splits(n)) {
+            return fitWhole(batch, seed);
         }
+        return fitSplit(n, (lo, hi) -> new DataSet(batch.getFeatures().get(NDArrayIndex.interval(lo, hi)).dup(),
+                batch.getLabels().get(NDArrayIndex.interval(lo, hi)).dup()), seed);
+    }
+
+    /**
+     * One SGD step on a batch of {@code n} examples whose examples [lo, hi) {@code slices} builds, each slice on
+     * the worker that computes it: the workers build their slices at the same time, where a whole batch is built
+     * on the calling thread while the others wait. The same step as {@link #fit(DataSet, long)} on the batch
+     * the slices make up. Each slice's arrays are closed after use.
+     */
+    public double fit(int n, BiFunction<Integer, Integer, DataSet> slices, long seed) {
+        if (!splits(n)) {
+            DataSet whole = slices.apply(0, n);
+            try {
+                return fitWhole(whole, seed);
+            } finally {
+                whole.getFeatures().close();
+                whole.getLabels().close();
+            }
+        }
+        return fitSplit(n, slices, seed);
+    }
+
+    /** Whether a batch of {@code n} is split: more than one worker, and an example for each. */
+    private boolean splits(int n) {
+        return !replicas.isEmpty() && n >= replicas.size();
+    }
+
+    /**
+     * One worker, or a batch too small to give every worker an example (an epoch's last batch can be a single
+     * image): DL4J's own step on this thread, where batch norm is not synchronised.
+     */
+    private double fitWhole(DataSet batch, long seed) {
+        Nd4j.getRandom().setSeed(seed);
+        main.fit(batch);
+        return main.score();
+    }
+
+    private double fitSplit(int n, BiFunction<Integer, Integer, DataSet> slices, long seed) {
+        int workers = replicas.size();
         INDArray params = main.params();
         List<Future<Double>> pending = new ArrayList<>();
         int[] from = new int[workers + 1];
@@ -141,12 +180,12 @@ public final class DataParallel implements AutoCloseable {
             int lo = from[k];
             int hi = from[k + 1];
             long workerSeed = seed + k * 0x9E3779B97F4A7C15L;
-            pending.add(threads.get(k - 1).submit(() -> slice(r, batch, lo, hi, workerSeed)));
+            pending.add(threads.get(k - 1).submit(() -> slice(r, slices, lo, hi, workerSeed)));
         }
         double loss;
         SyncBatchNorm.markWorkerThread(true);
         try {
-            loss = slice(main, batch, 0, from[1], seed) * from[1];
+            loss = slice(main, slices, 0, from[1], seed) * from[1];
         } catch (RuntimeException | Error e) {
             throw unchecked(finishAfterFailure(pending, e));
         } finally {
@@ -202,16 +241,15 @@ public final class DataParallel implements AutoCloseable {
     }
 
     /** Worker k's share of the step: the gradient and mean loss of examples [lo, hi) on replica {@code r}. */
-    private double slice(ComputationGraph r, DataSet batch, int lo, int hi, long seed) {
+    private double slice(ComputationGraph r, BiFunction<Integer, Integer, DataSet> slices, int lo, int hi, long seed) {
         try {
             Nd4j.getRandom().setSeed(seed);
-            INDArray features = batch.getFeatures().get(NDArrayIndex.interval(lo, hi)).dup();
-            INDArray labels = batch.getLabels().get(NDArrayIndex.interval(lo, hi)).dup();
-            r.setInputs(features);
-            r.setLabels(labels);
+            DataSet part = slices.apply(lo, hi);
+            r.setInputs(part.getFeatures());
+            r.setLabels(part.getLabels());
             r.computeGradientAndScore();
-            features.close(); // native memory freed now, not at some later GC
-            labels.close();
+            part.getFeatures().close(); // native memory freed now, not at some later GC
+            part.getLabels().close();
             return r.score();
         } catch (RuntimeException | Error e) {
             batchNorm.abort(); // the other workers may wait for this one at a batch-norm exchange

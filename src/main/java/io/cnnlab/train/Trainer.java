@@ -193,6 +193,13 @@ public final class Trainer {
             batches.skipBatches(batch);
             graph.getListeners().forEach(l -> l.onEpochStart(graph));
             for (; batches.hasNext(); batch++) {
+                if (batches instanceof InMemoryIterator memory && memory.getPreProcessor() == null) {
+                    // Each worker builds its own slice (InMemoryIterator.Batch): the batch's normalisation is then
+                    // not serial work of the step.
+                    InMemoryIterator.Batch slices = memory.nextBatch(memory.batch());
+                    steps.fit(slices.size(), slices::slice, randomSeed(seed, epoch, batch));
+                    continue;
+                }
                 DataSet next = batches.next();
                 steps.fit(next, randomSeed(seed, epoch, batch));
                 // Free the batch's native memory now: left to the GC, which runs seldom because the

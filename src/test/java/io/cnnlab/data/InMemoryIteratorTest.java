@@ -93,4 +93,47 @@ class InMemoryIteratorTest {
         }
         assertEquals(expected, visit(it));
     }
+    /**
+     * A batch's slices, built on two threads at once as the training workers build them, are exactly the rows of
+     * the batch {@code next} gives, with and without augmentation (whose shifts and flips depend on each image's
+     * position in the epoch), over a whole epoch of real CIFAR-2 images including its short last batch.
+     */
+    @Test
+    void slicesOfABatchBuiltOnTwoThreadsAreExactlyTheRowsOfTheWholeBatch() throws Exception {
+        LabeledImages images = io.cnnlab.testing.RealData.cifar2().test();
+        java.util.concurrent.ExecutorService other = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            for (boolean augment : new boolean[] {false, true}) {
+                InMemoryIterator whole = new InMemoryIterator(images, Normalization.CIFAR, 64, 3, true).augment(augment);
+                InMemoryIterator sliced = new InMemoryIterator(images, Normalization.CIFAR, 64, 3, true).augment(augment);
+                whole.setEpoch(2);
+                sliced.setEpoch(2);
+                int batches = 0;
+                while (whole.hasNext()) {
+                    DataSet expected = whole.next();
+                    InMemoryIterator.Batch batch = sliced.nextBatch(64);
+                    int n = batch.size();
+                    assertEquals(expected.numExamples(), n);
+                    int cut = n / 3;
+                    var second = other.submit(() -> batch.slice(cut, n));
+                    DataSet first = batch.slice(0, cut);
+                    DataSet rest = second.get();
+                    float[] got = new float[n * LabeledImages.IMAGE_BYTES];
+                    System.arraycopy(first.getFeatures().data().asFloat(), 0, got, 0, cut * LabeledImages.IMAGE_BYTES);
+                    System.arraycopy(rest.getFeatures().data().asFloat(), 0, got, cut * LabeledImages.IMAGE_BYTES,
+                            (n - cut) * LabeledImages.IMAGE_BYTES);
+                    assertArrayEquals(expected.getFeatures().data().asFloat(), got, "augment " + augment + ", features");
+                    float[] labels = new float[n * 2];
+                    System.arraycopy(first.getLabels().data().asFloat(), 0, labels, 0, cut * 2);
+                    System.arraycopy(rest.getLabels().data().asFloat(), 0, labels, cut * 2, (n - cut) * 2);
+                    assertArrayEquals(expected.getLabels().data().asFloat(), labels, "augment " + augment + ", labels");
+                    batches++;
+                }
+                assertFalse(sliced.hasNext());
+                assertEquals(32, batches, "2,000 images in batches of 64, the last one of 16");
+            }
+        } finally {
+            other.shutdownNow();
+        }
+    }
 }

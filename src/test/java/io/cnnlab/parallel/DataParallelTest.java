@@ -252,6 +252,38 @@ class DataParallelTest {
         }
     }
 
+    /**
+     * Steps whose slices the workers build themselves ({@code InMemoryIterator.Batch}) are the steps taken on the
+     * whole batches, bit for bit, dropout included; each slice is built on the thread that computes it.
+     */
+    @Test
+    void stepsFromSlicesBuiltByTheWorkersAreTheStepsFromWholeBatches() {
+        for (String arch : new String[] {"net", "dropout"}) {
+            ComputationGraph wholeGraph = graph(arch);
+            ComputationGraph slicedGraph = wholeGraph.clone();
+            InMemoryIterator whole = new InMemoryIterator(RealData.cifar2().train(), Normalization.CIFAR, 64, 5, true);
+            InMemoryIterator sliced = new InMemoryIterator(RealData.cifar2().train(), Normalization.CIFAR, 64, 5, true);
+            java.util.Set<String> builders = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            java.util.Set<String> ranges = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            try (DataParallel a = new DataParallel(wholeGraph, 2); DataParallel b = new DataParallel(slicedGraph, 2)) {
+                for (int step = 0; step < 3; step++) {
+                    a.fit(whole.next(), 40 + step);
+                    InMemoryIterator.Batch batch = sliced.nextBatch(64);
+                    b.fit(batch.size(), (lo, hi) -> {
+                        builders.add(Thread.currentThread().getName());
+                        ranges.add(lo + "-" + hi);
+                        return batch.slice(lo, hi);
+                    }, 40 + step);
+                }
+            }
+            assertEquals(java.util.Set.of(Thread.currentThread().getName(), "cnnlab-worker"), builders,
+                    arch + ": the calling thread and the worker build their own slices");
+            assertEquals(java.util.Set.of("0-32", "32-64"), ranges, arch + ": one half of each batch per worker");
+            assertBitwiseEquals(wholeGraph.params(), slicedGraph.params(), arch + ": the same parameters");
+            assertEquals(wholeGraph.score(), slicedGraph.score(), 0.0, arch + ": the same loss");
+        }
+    }
+
     private static int ompThreads() {
         return org.nd4j.nativeblas.NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads();
     }
