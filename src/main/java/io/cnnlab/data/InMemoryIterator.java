@@ -153,6 +153,14 @@ public final class InMemoryIterator implements EpochBatches {
         return b;
     }
 
+    /**
+     * Whether a batch's slices ({@link Batch#slice}) are exactly its rows as {@link #next} gives them: without a
+     * preprocessor, which may mix a batch's rows.
+     */
+    public boolean sliceable() {
+        return preProcessor == null;
+    }
+
     /** A batch of {@link #nextBatch}: the images at given positions of one epoch's order. */
     public final class Batch {
         private final int[] indices;
@@ -169,11 +177,6 @@ public final class InMemoryIterator implements EpochBatches {
             return indices.length;
         }
 
-        /** Whether slices of this batch are what the whole batch holds: no preprocessor that may mix its rows. */
-        public boolean sliceable() {
-            return preProcessor == null;
-        }
-
         /** The whole batch, preprocessed as {@link #setPreProcessor} says. */
         public DataSet whole() {
             DataSet ds = build(0, indices.length);
@@ -183,7 +186,7 @@ public final class InMemoryIterator implements EpochBatches {
             return ds;
         }
 
-        /** Images [lo, hi) of the batch, built on the calling thread; only where {@link #sliceable}. */
+        /** Images [lo, hi) of the batch, built on the calling thread; only where the iterator is {@link #sliceable}. */
         public DataSet slice(int lo, int hi) {
             if (!sliceable()) {
                 throw new IllegalStateException("a batch with a preprocessor is built whole");

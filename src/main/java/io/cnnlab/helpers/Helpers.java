@@ -12,6 +12,7 @@ import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
 import org.deeplearning4j.nn.layers.convolution.subsampling.SubsamplingLayer;
 import org.deeplearning4j.nn.layers.mkldnn.MKLDNNConvHelper;
 import org.deeplearning4j.nn.layers.mkldnn.MKLDNNSubsamplingHelper;
+import org.deeplearning4j.nn.layers.normalization.BatchNormalization;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.activations.impl.ActivationTanH;
@@ -52,8 +53,9 @@ public final class Helpers {
      * kernel (the pooling layers are replaced by {@link OneDnnSubsamplingLayer}, which asks its helper for
      * the forward pass too).</li>
      * <li>a convolution whose one consumer is such a pooling layer or a batch-norm layer (synchronised, in a
-     * data-parallel step) hands its output over in oneDNN's blocked layout in training steps, and gets its
-     * gradient back the same way ({@link BlockedHandoff}): no reorders between the two;</li>
+     * data-parallel step) hands its output over in oneDNN's blocked layout in training steps (to pooling also in
+     * the inference passes of {@link #outputOnly}), and gets its gradient back the same way
+     * ({@link BlockedHandoff}): no reorders between the two;</li>
      * <li>activation layers with those activations replaced by {@link LeanActivationLayer}, and adds of two
      * arrays by {@link LeanAddVertex}: DL4J's ops without DL4J's copies around them.</li>
      * </ul>
@@ -67,9 +69,9 @@ public final class Helpers {
     /**
      * {@code graph.outputSingle(false, features)}, with the blocked hand-offs from convolutions to max pooling
      * ({@link BlockedHandoff}) in this inference pass too: for callers that use nothing but the network's output,
-     * as cnnlab's evaluation after each epoch and {@code bench} do. DL4J's own {@code output} and {@code feedForward} methods keep
-     * every activation NCHW, because some of them give intermediate activations to the caller. The output is the
-     * same as {@code outputSingle}'s, bit for bit (reorders copy exactly).
+     * as cnnlab's evaluation after each epoch and {@code bench} do. DL4J's own {@code output} and
+     * {@code feedForward} methods keep every activation NCHW, because some of them give intermediate activations
+     * to the caller. The output is the same as {@code outputSingle}'s, bit for bit (reorders copy exactly).
      */
     public static INDArray outputOnly(ComputationGraph graph, INDArray features) {
         return BlockedHandoff.outputOnly(() -> graph.outputSingle(false, features));
@@ -174,7 +176,7 @@ public final class Helpers {
                 BlockedHandoff link = new BlockedHandoff(pool);
                 c.getValue().handoff(link);
                 pool.handoff(link);
-            } else if (next != null && next.getClass() == org.deeplearning4j.nn.layers.normalization.BatchNormalization.class) {
+            } else if (next != null && next.getClass() == BatchNormalization.class) {
                 c.getValue().handoff(new BlockedHandoff(next)); // its synchronised helper takes the link when asked
             }
         }

@@ -193,7 +193,7 @@ public final class Trainer {
             batches.skipBatches(batch);
             graph.getListeners().forEach(l -> l.onEpochStart(graph));
             for (; batches.hasNext(); batch++) {
-                if (batches instanceof InMemoryIterator memory && memory.getPreProcessor() == null) {
+                if (batches instanceof InMemoryIterator memory && memory.sliceable()) {
                     // Each worker builds its own slice (InMemoryIterator.Batch): the batch's normalisation is then
                     // not serial work of the step.
                     InMemoryIterator.Batch slices = memory.nextBatch(memory.batch());
