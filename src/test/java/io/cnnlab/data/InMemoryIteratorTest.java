@@ -1,11 +1,14 @@
 package io.cnnlab.data;
 
+import io.cnnlab.testing.RealData;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.dataset.DataSet;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -93,6 +96,7 @@ class InMemoryIteratorTest {
         }
         assertEquals(expected, visit(it));
     }
+
     /**
      * A batch's slices, built on two threads at once as the training workers build them, are exactly the rows of
      * the batch {@code next} gives, with and without augmentation (whose shifts and flips depend on each image's
@@ -100,8 +104,8 @@ class InMemoryIteratorTest {
      */
     @Test
     void slicesOfABatchBuiltOnTwoThreadsAreExactlyTheRowsOfTheWholeBatch() throws Exception {
-        LabeledImages images = io.cnnlab.testing.RealData.cifar2().test();
-        java.util.concurrent.ExecutorService other = java.util.concurrent.Executors.newSingleThreadExecutor();
+        LabeledImages images = RealData.cifar2().test();
+        ExecutorService other = Executors.newSingleThreadExecutor();
         try {
             for (boolean augment : new boolean[] {false, true}) {
                 InMemoryIterator whole = new InMemoryIterator(images, Normalization.CIFAR, 64, 3, true).augment(augment);

@@ -20,6 +20,8 @@ import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -263,8 +265,8 @@ class DataParallelTest {
             ComputationGraph slicedGraph = wholeGraph.clone();
             InMemoryIterator whole = new InMemoryIterator(RealData.cifar2().train(), Normalization.CIFAR, 64, 5, true);
             InMemoryIterator sliced = new InMemoryIterator(RealData.cifar2().train(), Normalization.CIFAR, 64, 5, true);
-            java.util.Set<String> builders = java.util.concurrent.ConcurrentHashMap.newKeySet();
-            java.util.Set<String> ranges = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            Set<String> builders = ConcurrentHashMap.newKeySet();
+            Set<String> ranges = ConcurrentHashMap.newKeySet();
             try (DataParallel a = new DataParallel(wholeGraph, 2); DataParallel b = new DataParallel(slicedGraph, 2)) {
                 for (int step = 0; step < 3; step++) {
                     a.fit(whole.next(), 40 + step);
@@ -276,9 +278,9 @@ class DataParallelTest {
                     }, 40 + step);
                 }
             }
-            assertEquals(java.util.Set.of(Thread.currentThread().getName(), "cnnlab-worker"), builders,
+            assertEquals(Set.of(Thread.currentThread().getName(), "cnnlab-worker"), builders,
                     arch + ": the calling thread and the worker build their own slices");
-            assertEquals(java.util.Set.of("0-32", "32-64"), ranges, arch + ": one half of each batch per worker");
+            assertEquals(Set.of("0-32", "32-64"), ranges, arch + ": one half of each batch per worker");
             assertBitwiseEquals(wholeGraph.params(), slicedGraph.params(), arch + ": the same parameters");
             assertEquals(wholeGraph.score(), slicedGraph.score(), 0.0, arch + ": the same loss");
         }
