@@ -5,6 +5,8 @@ import io.cnnlab.backend.Backend;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.graph.vertex.GraphVertex;
+import org.deeplearning4j.nn.layers.FrozenLayer;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -40,7 +42,10 @@ import java.util.function.BiFunction;
  * <p>With one worker a step is simply DL4J's {@code fit} on the calling thread. With more, the step
  * itself is DL4J's {@code StochasticGradientDescent.optimize}: the graph's own updater
  * (whose state is what checkpoints save), then {@code params -= update}, the iteration count, and
- * the listeners' {@code iterationDone}.
+ * the listeners' {@code onGradientCalculation} and {@code iterationDone}. The listeners hear a split step in
+ * the order DL4J's own step has, from the calling thread only, on the caller's graph: {@code onForwardPass} and
+ * {@code onBackwardPass} are those of the calling thread's slice; {@code onGradientCalculation} sees the whole
+ * batch's gradient.
  */
 public final class DataParallel implements AutoCloseable {
     /** How long {@link #close} waits for each worker thread to finish its last task. */
@@ -70,7 +75,7 @@ public final class DataParallel implements AutoCloseable {
         // The calling thread computes slice 0 itself: one thread fewer to hand work to and wake
         // (a futex wake-up per step, and its latency, on the path of every step).
         for (int k = 1; k < workers; k++) {
-            replicas.add(Backend.accelerate(graph.clone()));
+            replicas.add(Backend.accelerate(replica(graph)));
             ExecutorService t = Executors.newSingleThreadExecutor(run -> {
                 Thread th = new Thread(run, "cnnlab-worker");
                 th.setDaemon(true);
@@ -86,6 +91,26 @@ public final class DataParallel implements AutoCloseable {
         graph.getUpdater(); // created once, here, as fit() would
         // Every thread gets one OpenMP thread, this one too: an idle OpenMP team spin-waits and takes a core.
         this.mainOmpThreads = Backend.setOmpThreadsOfThisThread(1);
+    }
+
+    /**
+     * A worker's copy of {@code graph}: its configuration, a copy of its parameters, its frozen layers, and no
+     * listeners. DL4J's {@code clone()} gives the copy the original's own listener collection, so every worker
+     * would call the caller's listeners' {@code onForwardPass}, {@code onBackwardPass} and
+     * {@code onGradientCalculation} from its own thread, with the replica as the model, while the calling thread
+     * calls them too; DL4J's {@code StatsListener}, for one, fails then. The listeners hear each step from the
+     * calling thread, on {@code graph}. A replica needs no updater either: the step's update runs once, on
+     * {@code graph}.
+     */
+    static ComputationGraph replica(ComputationGraph graph) {
+        ComputationGraph r = new ComputationGraph(graph.getConfiguration().clone());
+        r.init(graph.params().dup(), false);
+        for (GraphVertex v : graph.getVertices()) {
+            if (v.hasLayer() && v.getLayer() instanceof FrozenLayer) {
+                r.getVertex(v.getVertexName()).setLayerAsFrozen(); // as clone() does: same gradient layout
+            }
+        }
+        return r;
     }
 
     /**
@@ -206,6 +231,9 @@ public final class DataParallel implements AutoCloseable {
                 SyncBatchNorm.Group.dropRunningStatGradients(replicas.get(k));
             }
             gradient.addi(replicas.get(k).getFlattenedGradients());
+        }
+        for (TrainingListener listener : main.getListeners()) {
+            listener.onGradientCalculation(main); // as DL4J's optimizer: the batch's gradient, before the update
         }
         int iteration = main.getConfiguration().getIterationCount();
         int epoch = main.getConfiguration().getEpochCount();

@@ -9,8 +9,10 @@ import io.cnnlab.data.Normalization;
 import io.cnnlab.model.Architectures;
 import io.cnnlab.testing.RealData;
 import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.layers.normalization.BatchNormalization;
+import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -19,6 +21,9 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -284,6 +289,65 @@ class DataParallelTest {
             assertBitwiseEquals(wholeGraph.params(), slicedGraph.params(), arch + ": the same parameters");
             assertEquals(wholeGraph.score(), slicedGraph.score(), 0.0, arch + ": the same loss");
         }
+    }
+
+    /**
+     * DL4J's {@code clone()} shares the listener collection: a worker's forward and backward passes would call the
+     * caller's listeners from the worker's thread, with the replica as the model, at the same time as the calling
+     * thread does (DL4J's StatsListener then fails with a ConcurrentModificationException).
+     */
+    @Test
+    void listenersHearEveryStepFromTheCallingThreadOnTheCallersGraph() {
+        ComputationGraph g = graph("batchnorm");
+        List<String> heard = Collections.synchronizedList(new ArrayList<>());
+        String caller = Thread.currentThread().getName();
+        g.setListeners(new BaseTrainingListener() {
+            private void heard(String what, Model model) {
+                heard.add(what + (model == g ? "" : " on another model")
+                        + (Thread.currentThread().getName().equals(caller) ? "" : " on " + Thread.currentThread().getName()));
+            }
+
+            @Override
+            public void onForwardPass(Model model, Map<String, INDArray> activations) {
+                heard("forward", model);
+            }
+
+            @Override
+            public void onBackwardPass(Model model) {
+                heard("backward", model);
+            }
+
+            @Override
+            public void onGradientCalculation(Model model) {
+                heard("gradient", model);
+            }
+
+            @Override
+            public void iterationDone(Model model, int iteration, int epoch) {
+                heard("done " + iteration, model);
+            }
+        });
+        try (DataParallel dp = new DataParallel(g, 2)) {
+            dp.fit(realBatch(1, 0), 0); // too small to split: DL4J's own step
+            List<String> dl4jsStep = List.copyOf(heard);
+            assertEquals(List.of("forward", "backward", "gradient", "done 0"), dl4jsStep, "DL4J's own step");
+            for (int step = 1; step <= 3; step++) {
+                heard.clear();
+                dp.fit(realBatch(64, step), step);
+                assertEquals(List.of("forward", "backward", "gradient", "done " + step), heard,
+                        "a split step, heard as DL4J's own, once, from the calling thread, on the caller's graph");
+            }
+        }
+        assertEquals(1, g.getListeners().size(), "the graph keeps its listener");
+        // A listener that reads activations turns the blocked hand-off off on the calling thread only (the
+        // workers' activations reach no listener): the steps stay the same, bit for bit.
+        ComputationGraph unheard = graph("batchnorm");
+        try (DataParallel dp = new DataParallel(unheard, 2)) {
+            for (int step = 0; step <= 3; step++) {
+                dp.fit(realBatch(step == 0 ? 1 : 64, step), step);
+            }
+        }
+        assertBitwiseEquals(unheard.params(), g.params(), "the same steps with and without the listener");
     }
 
     private static int ompThreads() {
