@@ -102,7 +102,7 @@ public final class DataParallel implements AutoCloseable {
      * calling thread, on {@code graph}. A replica needs no updater either: the step's update runs once, on
      * {@code graph}.
      */
-    static ComputationGraph replica(ComputationGraph graph) {
+    private static ComputationGraph replica(ComputationGraph graph) {
         ComputationGraph r = new ComputationGraph(graph.getConfiguration().clone());
         r.init(graph.params().dup(), false);
         for (GraphVertex v : graph.getVertices()) {

@@ -350,6 +350,33 @@ class DataParallelTest {
         assertBitwiseEquals(unheard.params(), g.params(), "the same steps with and without the listener");
     }
 
+    /** A layer frozen on the graph (not in its configuration) stays frozen in the workers' replicas. */
+    @Test
+    void aLayerFrozenOnTheGraphStaysFrozenInASplitStep() {
+        ComputationGraph whole = graph("net");
+        String first = whole.getLayers()[0].conf().getLayer().getLayerName();
+        whole.getVertex(first).setLayerAsFrozen();
+        ComputationGraph split = whole.clone();
+        INDArray frozenBefore = whole.getLayer(first).params().dup();
+        INDArray before = whole.params().dup();
+        DataSet batch = realBatch(64, 3);
+        Nd4j.factory().blas().setMaxThreads(1);
+        int ompBefore = Backend.setOmpThreadsOfThisThread(1);
+        try {
+            whole.fit(batch);
+        } finally {
+            Backend.setOmpThreadsOfThisThread(ompBefore);
+        }
+        try (DataParallel dp = new DataParallel(split, 2)) {
+            dp.fit(batch, 11);
+        }
+        assertBitwiseEquals(frozenBefore, split.getLayer(first).params(), "the frozen layer did not move");
+        double moved = maxAbsDiff(whole.params(), before);
+        double diff = maxAbsDiff(split.params(), whole.params());
+        assertTrue(moved > 1e-4, "the step changes the other layers");
+        assertTrue(diff < 1e-3 * moved, "split step differs from DL4J's by " + diff + " (step size " + moved + ")");
+    }
+
     private static int ompThreads() {
         return org.nd4j.nativeblas.NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads();
     }
