@@ -32,6 +32,7 @@ public final class Helpers {
     private static final LayerHelpers CONVOLUTION_HELPERS = new LayerHelpers(ConvolutionLayer.class);
     private static final LayerHelpers POOLING_HELPERS = new LayerHelpers(SubsamplingLayer.class);
     private static volatile boolean linkHandoffs = true;
+    private static volatile boolean fuseRelu = true;
 
     private Helpers() {
     }
@@ -57,7 +58,9 @@ public final class Helpers {
      * the inference passes of {@link #outputOnly}), and gets its gradient back the same way
      * ({@link BlockedHandoff}): no reorders between the two;</li>
      * <li>activation layers with those activations replaced by {@link LeanActivationLayer}, and adds of two
-     * arrays by {@link LeanAddVertex}: DL4J's ops without DL4J's copies around them.</li>
+     * arrays by {@link LeanAddVertex}: DL4J's ops without DL4J's copies around them;</li>
+     * <li>a lean ReLU layer whose one input is a batch-norm layer (synchronised, in a data-parallel step) computed
+     * inside that batch norm's passes ({@link FusedRelu}).</li>
      * </ul>
      * {@code cpu}: whether ND4J runs on the CPU backend (the oneDNN helpers and FastReLU are CPU-only).
      * Idempotent; returns {@code graph}.
@@ -84,6 +87,16 @@ public final class Helpers {
     static boolean linkHandoffs(boolean link) {
         boolean was = linkHandoffs;
         linkHandoffs = link;
+        return was;
+    }
+
+    /**
+     * Sets whether {@link #accelerate(ComputationGraph, boolean)} links batch norms to the ReLU layers after them
+     * ({@link FusedRelu}; on unless a test compares with the ReLU layers' own passes); returns the old value.
+     */
+    static boolean fuseRelu(boolean fuse) {
+        boolean was = fuseRelu;
+        fuseRelu = fuse;
         return was;
     }
 
@@ -142,6 +155,9 @@ public final class Helpers {
         if (handoff) {
             linkBlockedHandoffs(graph, convolutions, pools);
         }
+        if (lean && cpu && fuseRelu) {
+            linkFusedRelus(graph);
+        }
         for (GraphVertex vertex : graph.getVertices().clone()) {
             if (lean && vertex.getClass() == ElementWiseVertex.class && graph.getConfiguration().getVertices()
                     .get(vertex.getVertexName()) instanceof org.deeplearning4j.nn.conf.graph.ElementWiseVertex conf
@@ -178,6 +194,28 @@ public final class Helpers {
                 pool.handoff(link);
             } else if (next != null && next.getClass() == BatchNormalization.class) {
                 c.getValue().handoff(new BlockedHandoff(next)); // its synchronised helper takes the link when asked
+            }
+        }
+    }
+
+    /**
+     * Links each batch-norm layer to the lean ReLU layer that is its one consumer (and has no other input), for
+     * {@link FusedRelu}.
+     */
+    private static void linkFusedRelus(ComputationGraph graph) {
+        Map<String, List<String>> vertexInputs = graph.getConfiguration().getVertexInputs();
+        for (Layer layer : graph.getLayers()) {
+            if (layer.getClass() != BatchNormalization.class) {
+                continue;
+            }
+            String name = layer.conf().getLayer().getLayerName();
+            List<String> consumers = vertexInputs.entrySet().stream().filter(e -> e.getValue().contains(name))
+                    .map(Map.Entry::getKey).toList();
+            if (consumers.size() == 1 && vertexInputs.get(consumers.get(0)).equals(List.of(name))
+                    && !graph.getConfiguration().getNetworkOutputs().contains(name)
+                    && graph.getLayer(consumers.get(0)) instanceof LeanActivationLayer relu
+                    && relu.layerConf().getActivationFn() instanceof FastReLU) {
+                FusedRelu.link((BatchNormalization) layer, relu);
             }
         }
     }

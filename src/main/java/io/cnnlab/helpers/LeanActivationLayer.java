@@ -22,6 +22,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 final class LeanActivationLayer extends ActivationLayer {
     private final OutOfPlaceActivation activation;
     private boolean leanLast;
+    private FusedRelu fused; // the batch norm before it that computes this ReLU in synchronised passes
+    private boolean fusedLast; // whether the last training forward pass took relu(z) from it
+    private boolean fusedPending; // and its backward pass has not run yet
 
     private LeanActivationLayer(ActivationLayer original, DataType dataType, OutOfPlaceActivation activation) {
         super(original.conf(), dataType);
@@ -36,6 +39,11 @@ final class LeanActivationLayer extends ActivationLayer {
             return super.activate(false, mgr);
         }
         assertInputSet(false);
+        fusedLast = fused != null && fused.take(input, "'" + layerConf().getLayerName() + "'");
+        fusedPending = fusedLast;
+        if (fusedLast) {
+            return input; // relu(z) already
+        }
         INDArray out = mgr.createUninitialized(ArrayType.ACTIVATIONS, input.dataType(), input.shape(), input.ordering());
         activation.forward(input, out);
         return out;
@@ -44,10 +52,33 @@ final class LeanActivationLayer extends ActivationLayer {
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr mgr) {
         assertInputSet(true);
+        if (fusedPending) {
+            // The batch norm masks the gradient in its own backward pass; DL4J wants it in this layer's workspace.
+            fusedPending = false;
+            INDArray dx = mgr.leverageTo(ArrayType.ACTIVATION_GRAD, epsilon);
+            fused.give(dx);
+            leanLast = true;
+            return new Pair<>(new DefaultGradient(), dx);
+        }
         INDArray dx = activation.backward(input, epsilon,
                 () -> mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, input.dataType(), input.shape(), 'c'));
         leanLast = dx != null;
         return leanLast ? new Pair<>(new DefaultGradient(), dx) : super.backpropGradient(epsilon, mgr);
+    }
+
+    /** Links this layer to the batch norm that computes its ReLU in synchronised passes; see {@link FusedRelu}. */
+    void fusedRelu(FusedRelu link) {
+        this.fused = link;
+    }
+
+    /** The link to the batch norm that computes this layer's ReLU, or null. */
+    FusedRelu fusedRelu() {
+        return fused;
+    }
+
+    /** Whether the last training forward pass took its input as relu(z) from the batch norm before it; for tests. */
+    boolean fusedLast() {
+        return fusedLast;
     }
 
     /** Whether the last backward pass wrote the gradient straight into its workspace. */

@@ -29,6 +29,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Phaser;
@@ -47,6 +48,7 @@ import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC_0;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC_1;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_VARIANCE;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_WORKSPACE;
 import static org.bytedeco.dnnl.global.dnnl.prop_kind.forward_training;
 
 /**
@@ -83,6 +85,10 @@ public final class SyncBatchNorm implements BatchNormalizationHelper {
     private BlockedHandoff handoff;
     private memory.format_tag keptLayout;
     private INDArray keptX;
+    // The ReLU layer whose ReLU the normalisation computes (see FusedRelu), and whether the last synchronised
+    // forward pass did.
+    private FusedRelu relu;
+    private boolean keptRelu;
 
     SyncBatchNorm(BatchNormalizationHelper single, Exchange exchange, int worker) {
         this.single = single;
@@ -114,8 +120,12 @@ public final class SyncBatchNorm implements BatchNormalizationHelper {
     }
 
     private Plan blockedPlan(long[] shape, double eps, memory.format_tag layout) {
-        return plans.get(OneDnnPlan.Cache.key(shape, Double.doubleToLongBits(eps), 1L + layout.ordinal()),
-                () -> Plan.blocked(shape, eps, layout));
+        return blockedPlan(shape, eps, layout, false);
+    }
+
+    private Plan blockedPlan(long[] shape, double eps, memory.format_tag layout, boolean fusedRelu) {
+        return plans.get(OneDnnPlan.Cache.key(shape, Double.doubleToLongBits(eps), 1L + layout.ordinal(),
+                fusedRelu ? 1 : 0), () -> Plan.blocked(shape, eps, layout, fusedRelu));
     }
 
     private boolean synced(boolean training, INDArray x, CNN2DFormat format) {
@@ -127,6 +137,7 @@ public final class SyncBatchNorm implements BatchNormalizationHelper {
                               INDArray globalVar, double decay, double eps, CNN2DFormat format, LayerWorkspaceMgr mgr) {
         keptLayout = null;
         keptX = null;
+        keptRelu = false;
         if (!synced(training, x, format)) {
             // No hand-off can be pending: the convolution hands off only where this pass is synchronised.
             return single == null ? null
@@ -135,24 +146,32 @@ public final class SyncBatchNorm implements BatchNormalizationHelper {
         try {
             // A failure here goes through the exchange, never to DL4J's own code, which would read blocked data as NCHW.
             memory.format_tag layout = handoff == null ? null : handoff.take(x);
-            INDArray out = syncedPreOutput(x, layout, gamma, beta, eps, mgr);
+            boolean fuse = relu != null && relu.allowed();
+            if (relu != null) {
+                relu.clear();
+            }
+            INDArray out = syncedPreOutput(x, layout, fuse, gamma, beta, eps, mgr);
             keptLayout = layout;
             keptX = layout == null ? null : x;
+            keptRelu = fuse;
+            if (fuse) {
+                relu.give(out);
+            }
             return out;
         } catch (RuntimeException | Error e) {
             throw exchange.fail(worker, e);
         }
     }
 
-    private INDArray syncedPreOutput(INDArray x, memory.format_tag layout, INDArray gamma, INDArray beta, double eps,
-                                     LayerWorkspaceMgr mgr) {
+    private INDArray syncedPreOutput(INDArray x, memory.format_tag layout, boolean fusedRelu, INDArray gamma,
+                                     INDArray beta, double eps, LayerWorkspaceMgr mgr) {
         RuntimeException fault = injected;
         if (fault != null) {
             injected = null;
             throw fault;
         }
         INDArray in = layout == null ? dense(x) : x;
-        Plan plan = layout == null ? plan(in, eps) : blockedPlan(in.shape(), eps, layout);
+        Plan plan = layout == null ? plan(in, eps, fusedRelu) : blockedPlan(in.shape(), eps, layout, fusedRelu);
         int c = plan.channels;
         INDArray out = mgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT, in.shape(), 'c');
         float[] sliceMean = new float[c];
@@ -195,8 +214,9 @@ public final class SyncBatchNorm implements BatchNormalizationHelper {
         return out;
     }
 
-    private Plan plan(INDArray in, double eps) {
-        return plans.get(OneDnnPlan.Cache.key(in, Double.doubleToLongBits(eps)), () -> Plan.of(in.shape(), eps));
+    private Plan plan(INDArray in, double eps, boolean fusedRelu) {
+        return plans.get(OneDnnPlan.Cache.key(in.shape(), Double.doubleToLongBits(eps), 0, fusedRelu ? 1 : 0),
+                () -> Plan.of(in.shape(), eps, fusedRelu));
     }
 
     @Override
@@ -205,8 +225,10 @@ public final class SyncBatchNorm implements BatchNormalizationHelper {
                                                      CNN2DFormat format, LayerWorkspaceMgr mgr) {
         memory.format_tag layout = keptLayout;
         INDArray blockedX = keptX;
+        boolean fusedRelu = keptRelu;
         keptLayout = null;
         keptX = null;
+        keptRelu = false;
         if (!synced(true, x, format) || mean == null) {
             return single == null ? null
                     : single.backpropGradient(x, dy, shape, gamma, beta, dGammaView, dBetaView, eps, format, mgr);
@@ -215,17 +237,20 @@ public final class SyncBatchNorm implements BatchNormalizationHelper {
             if (layout != null && blockedX != x) {
                 throw new IllegalStateException("backward pass of another input than the blocked forward pass's");
             }
-            return syncedBackprop(x, layout, dy, gamma, dGammaView, dBetaView, eps, mgr);
+            if (fusedRelu && !relu.take(dy, "the batch norm's backward pass")) {
+                throw new IllegalStateException("the ReLU computed in the forward pass had no gradient handed back");
+            }
+            return syncedBackprop(x, layout, fusedRelu, dy, gamma, dGammaView, dBetaView, eps, mgr);
         } catch (RuntimeException | Error e) {
             throw exchange.fail(worker, e);
         }
     }
 
-    private Pair<Gradient, INDArray> syncedBackprop(INDArray x, memory.format_tag layout, INDArray dy, INDArray gamma,
-                                                    INDArray dGammaView, INDArray dBetaView, double eps,
+    private Pair<Gradient, INDArray> syncedBackprop(INDArray x, memory.format_tag layout, boolean fusedRelu, INDArray dy,
+                                                    INDArray gamma, INDArray dGammaView, INDArray dBetaView, double eps,
                                                     LayerWorkspaceMgr mgr) {
         INDArray in = layout == null ? dense(x) : x;
-        Plan plan = layout == null ? plan(in, eps) : blockedPlan(in.shape(), eps, layout);
+        Plan plan = layout == null ? plan(in, eps, fusedRelu) : blockedPlan(in.shape(), eps, layout, fusedRelu);
         int c = plan.channels;
         float[] g = channelValues(gamma, c, 1);
         INDArray dx = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, in.shape(), 'c');
@@ -334,29 +359,32 @@ public final class SyncBatchNorm implements BatchNormalizationHelper {
         private final FloatPointer sliceMean, sliceVar, batchMean, batchVar, gamma, beta, diffGamma, diffBeta, slope,
                 offset;
 
-        /** A plan in the first blocked layout with JIT batch-norm kernels, else in plain NCHW. */
-        static Plan of(long[] shape, double eps) {
+        /**
+         * A plan in the first blocked layout with JIT batch-norm kernels, else in plain NCHW; {@code fusedRelu}: the
+         * normalisation writes relu of its output and the backward pass masks the gradient (see {@link FusedRelu}).
+         */
+        static Plan of(long[] shape, double eps, boolean fusedRelu) {
             for (memory.format_tag tag : LAYOUTS) {
-                Plan p = new Plan(shape, eps, tag);
+                Plan p = new Plan(shape, eps, tag, false, fusedRelu);
                 if (p.isJit()) {
                     return p;
                 }
                 p.close();
             }
-            return new Plan(shape, eps, memory.format_tag.nchw);
+            return new Plan(shape, eps, memory.format_tag.nchw, false, fusedRelu);
         }
 
         /**
          * A plan whose input and input gradient are held in {@code tag} (no reorders; see {@link BlockedHandoff}),
          * or null where a pass has no JIT kernel for it.
          */
-        static Plan blocked(long[] shape, double eps, memory.format_tag tag) {
+        static Plan blocked(long[] shape, double eps, memory.format_tag tag, boolean fusedRelu) {
             try (memory.desc plain = desc(shape, memory.format_tag.nchw); memory.desc blocked = desc(shape, tag)) {
                 if (plain.get_size() != blocked.get_size()) {
                     return null; // channels not a multiple of the block: the arrays do not hold the layout
                 }
             }
-            Plan p = new Plan(shape, eps, tag, true);
+            Plan p = new Plan(shape, eps, tag, true, fusedRelu);
             if (p.isJit() && !p.kernels.get(3).startsWith("ref")) {
                 return p;
             }
@@ -364,11 +392,7 @@ public final class SyncBatchNorm implements BatchNormalizationHelper {
             return null;
         }
 
-        private Plan(long[] shape, double eps, memory.format_tag tag) {
-            this(shape, eps, tag, false);
-        }
-
-        private Plan(long[] shape, double eps, memory.format_tag tag, boolean inputInLayout) {
+        private Plan(long[] shape, double eps, memory.format_tag tag, boolean inputInLayout, boolean fusedRelu) {
             channels = (int) shape[1];
             count = shape[0] * shape[2] * shape[3];
             layout = tag.name();
@@ -404,9 +428,18 @@ public final class SyncBatchNorm implements BatchNormalizationHelper {
             statsPass = own(new batch_normalization_forward(spd));
             int withStats = normalization_flags.use_global_stats.value | normalization_flags.use_scale.value
                     | normalization_flags.use_shift.value;
+            if (fusedRelu) {
+                withStats |= normalization_flags.fuse_norm_relu.value;
+            }
             var nd = own(new batch_normalization_forward.desc(forward_training.value, inner, e, withStats));
             var npd = own(new batch_normalization_forward.primitive_desc(nd, ENGINE));
             normalisePass = own(new batch_normalization_forward(npd));
+            // The ReLU's mask, written by the normalisation and read by the backward pass: this plan's own.
+            Arg mask = null;
+            if (fusedRelu) {
+                memory.desc wsDesc = own(npd.workspace_desc());
+                mask = new Arg(wsDesc, own(aligned(wsDesc.get_size())));
+            }
             var bd = own(new batch_normalization_backward.desc(prop_kind.backward.value, inner, inner, e, withStats));
             var bpd = own(new batch_normalization_backward.primitive_desc(bd, ENGINE, npd));
             backwardPass = own(new batch_normalization_backward(bpd));
@@ -428,11 +461,18 @@ public final class SyncBatchNorm implements BatchNormalizationHelper {
             Arg varArg = fixed(perChannel, batchVar);
             Arg gammaArg = fixed(perChannel, gamma);
             Arg betaArg = fixed(perChannel, beta);
-            args(normalisePass, Map.of(DNNL_ARG_SRC, x, DNNL_ARG_DST, y, DNNL_ARG_MEAN, meanArg, DNNL_ARG_VARIANCE,
-                    varArg, DNNL_ARG_SCALE, gammaArg, DNNL_ARG_SHIFT, betaArg));
-            args(backwardPass, Map.of(DNNL_ARG_SRC, x, DNNL_ARG_DIFF_DST, dy, DNNL_ARG_MEAN, meanArg, DNNL_ARG_VARIANCE,
-                    varArg, DNNL_ARG_SCALE, gammaArg, DNNL_ARG_SHIFT, betaArg, DNNL_ARG_DIFF_SRC, dxInner,
-                    DNNL_ARG_DIFF_SCALE, fixed(perChannel, diffGamma), DNNL_ARG_DIFF_SHIFT, fixed(perChannel, diffBeta)));
+            Map<Integer, Arg> normaliseArgs = new HashMap<>(Map.of(DNNL_ARG_SRC, x, DNNL_ARG_DST, y, DNNL_ARG_MEAN, meanArg,
+                    DNNL_ARG_VARIANCE, varArg, DNNL_ARG_SCALE, gammaArg, DNNL_ARG_SHIFT, betaArg));
+            Map<Integer, Arg> backwardArgs = new HashMap<>(Map.of(DNNL_ARG_SRC, x, DNNL_ARG_DIFF_DST, dy, DNNL_ARG_MEAN,
+                    meanArg, DNNL_ARG_VARIANCE, varArg, DNNL_ARG_SCALE, gammaArg, DNNL_ARG_SHIFT, betaArg,
+                    DNNL_ARG_DIFF_SRC, dxInner, DNNL_ARG_DIFF_SCALE, fixed(perChannel, diffGamma), DNNL_ARG_DIFF_SHIFT,
+                    fixed(perChannel, diffBeta)));
+            if (mask != null) {
+                normaliseArgs.put(DNNL_ARG_WORKSPACE, mask);
+                backwardArgs.put(DNNL_ARG_WORKSPACE, mask);
+            }
+            args(normalisePass, normaliseArgs);
+            args(backwardPass, backwardArgs);
             args(correctPass, Map.of(DNNL_ARG_SRC_0, xPlain, DNNL_ARG_SRC_1, fixed(broadcast, slope), DNNL_ARG_DST,
                     dxPlain, DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE | DNNL_ARG_SRC_1, fixed(broadcast, offset)));
         }
@@ -628,6 +668,7 @@ public final class SyncBatchNorm implements BatchNormalizationHelper {
                     BatchNormalization layer = (BatchNormalization) replicas.get(k).getLayers()[i];
                     BatchNormalizationHelper original = (BatchNormalizationHelper) HELPERS.get(layer);
                     SyncBatchNorm synced = new SyncBatchNorm(original, exchange, k);
+                    synced.relu = FusedRelu.of(replicas.get(k), layer);
                     HELPERS.set(layer, synced);
                     group.helpers.add(synced);
                     group.restore.add(() -> HELPERS.set(layer, original));

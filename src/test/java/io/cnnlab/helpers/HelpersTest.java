@@ -14,6 +14,8 @@ import org.deeplearning4j.nn.conf.CacheMode;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.deeplearning4j.nn.layers.normalization.BatchNormalization;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.activations.IActivation;
@@ -38,6 +40,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class HelpersTest {
@@ -291,6 +295,65 @@ class HelpersTest {
         assertEquals(2 * convolutions, handing.size(), arch + ": every convolution handed over in both steps: " + handing);
         assertArrayEquals(reordered.params().data().asFloat(), handedOff.params().data().asFloat(), arch + ": bit for bit");
         assertEquals(reordered.score(), handedOff.score(), 0.0);
+    }
+
+    /**
+     * ReLU computed inside the synchronised batch norm before it ({@link FusedRelu}) against the ReLU layers' own
+     * passes: the same parameters bit for bit after three data-parallel steps, with every fusable ReLU fused in
+     * every step; and a pass whose ReLU layer receives another array than the batch norm handed over fails.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"resdeep", "bottleneck"})
+    void reluFusedIntoSynchronisedBatchNormTrainsExactlyAsWithout(String arch) {
+        ComputationGraph init = Architectures.get(arch).create().seed(4).updater(new Sgd(0.05)).init();
+        DataSet batch = batch(64);
+        boolean was = Helpers.fuseRelu(false); // the replicas too
+        ComputationGraph separate = Helpers.accelerate(init.clone(), true);
+        try (DataParallel dp = new DataParallel(separate, 2)) {
+            for (int step = 0; step < 3; step++) {
+                dp.fit(batch, 5 + step);
+            }
+        } finally {
+            Helpers.fuseRelu(was);
+        }
+        ComputationGraph fused = Helpers.accelerate(init.clone(), true);
+        int batchNorms = (int) Arrays.stream(fused.getLayers()).filter(l -> l instanceof BatchNormalization).count();
+        List<String> fusing = new ArrayList<>();
+        try (DataParallel dp = new DataParallel(fused, 2)) {
+            for (int step = 0; step < 3; step++) {
+                dp.fit(batch, 5 + step);
+                for (Layer l : fused.getLayers()) { // the calling thread's slice: fused is worker 0's replica
+                    if (l instanceof LeanActivationLayer relu && relu.fusedLast()) {
+                        fusing.add(step + ":" + l.conf().getLayer().getLayerName());
+                    }
+                }
+            }
+        }
+        assertTrue(batchNorms >= 10, arch + ": " + batchNorms + " batch norms");
+        assertEquals(3 * batchNorms, fusing.size(), arch + ": every ReLU after a batch norm fused in every step: "
+                + fusing);
+        assertNotEquals(0.0, Transforms.abs(init.params().sub(fused.params())).maxNumber().doubleValue());
+        assertArrayEquals(separate.params().data().asFloat(), fused.params().data().asFloat(), arch + ": bit for bit");
+        assertEquals(separate.score(), fused.score(), 0.0);
+        INDArray x = batch(100).getFeatures();
+        assertArrayEquals(separate.outputSingle(x).data().asFloat(), fused.outputSingle(x).data().asFloat());
+    }
+
+    @Test
+    void aFusedReluThatReceivesAnotherArrayFails() {
+        ComputationGraph g = Helpers.accelerate(Architectures.get("resdeep").create().seed(4).init(), true);
+        LeanActivationLayer relu = assertInstanceOf(LeanActivationLayer.class, g.getLayer("res1_conv_act"));
+        FusedRelu link = FusedRelu.of(g, g.getLayer("res1_conv_bn"));
+        assertNotNull(link, "res1's batch norm is linked to its ReLU");
+        INDArray handed = Nd4j.rand(DataType.FLOAT, 2, 32, 16, 16);
+        link.give(handed);
+        assertTrue(link.take(handed, "a test"), "the array handed over is taken");
+        assertFalse(link.take(handed, "a test"), "taking ends the hand-over");
+        link.give(handed);
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> link.take(handed.dup(), "'res1_conv_act'"));
+        assertTrue(e.getMessage().contains("res1_conv_bn") && e.getMessage().contains("res1_conv_act"), e.getMessage());
+        assertSame(relu, g.getLayer("res1_conv_act"));
     }
 
     @Test

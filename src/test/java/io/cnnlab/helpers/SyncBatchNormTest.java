@@ -159,7 +159,7 @@ class SyncBatchNormTest {
 
     @Test
     void theBatchNormPassesRunJitKernelsInABlockedLayout() {
-        try (SyncBatchNorm.Plan plan = SyncBatchNorm.Plan.of(new long[] {32, 32, 16, 16}, 1e-5)) {
+        try (SyncBatchNorm.Plan plan = SyncBatchNorm.Plan.of(new long[] {32, 32, 16, 16}, 1e-5, false)) {
             assertTrue(plan.layout.equals("nChw16c") || plan.layout.equals("nChw8c"), plan.layout);
             assertTrue(plan.kernels.subList(0, 3).stream().allMatch(k -> k.startsWith("bnorm_jit")), plan.kernels.toString());
         }
