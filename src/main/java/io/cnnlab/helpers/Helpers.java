@@ -33,6 +33,7 @@ public final class Helpers {
     private static final LayerHelpers POOLING_HELPERS = new LayerHelpers(SubsamplingLayer.class);
     private static volatile boolean linkHandoffs = true;
     private static volatile boolean fuseRelu = true;
+    private static volatile boolean blockedTrunk = true;
 
     private Helpers() {
     }
@@ -100,6 +101,16 @@ public final class Helpers {
         return was;
     }
 
+    /**
+     * Sets whether {@link #accelerate(ComputationGraph, boolean)} links blocked trunks ({@link BlockedTrunk}; on
+     * unless a test compares with the reorders); returns the old value.
+     */
+    static boolean blockedTrunk(boolean link) {
+        boolean was = blockedTrunk;
+        blockedTrunk = link;
+        return was;
+    }
+
     /** {@link #accelerate(ComputationGraph, boolean)}, with or without the lean layers and vertices. */
     static ComputationGraph accelerate(ComputationGraph graph, boolean cpu, boolean lean) {
         return accelerate(graph, cpu, lean, true);
@@ -164,6 +175,9 @@ public final class Helpers {
                     && conf.getOp() == org.deeplearning4j.nn.conf.graph.ElementWiseVertex.Op.Add) {
                 LeanAddVertex.replace(graph, (ElementWiseVertex) vertex);
             }
+        }
+        if (lean && cpu && handoff && blockedTrunk) {
+            BlockedTrunk.link(graph);
         }
         graph.getConfiguration().setCacheMode(CacheMode.DEVICE);
         graph.setCacheMode(CacheMode.DEVICE);

@@ -25,6 +25,8 @@ final class LeanActivationLayer extends ActivationLayer {
     private FusedRelu fused; // the batch norm before it that computes this ReLU in synchronised passes
     private boolean fusedLast; // whether the last training forward pass took relu(z) from it
     private boolean fusedPending; // and its backward pass has not run yet
+    private BlockedTrunk trunk; // the blocked trunk its input and output are inside, if any
+    private boolean trunkPending; // whether the last training forward pass ran inside it, its backward pass to come
 
     private LeanActivationLayer(ActivationLayer original, DataType dataType, OutOfPlaceActivation activation) {
         super(original.conf(), dataType);
@@ -41,21 +43,33 @@ final class LeanActivationLayer extends ActivationLayer {
         assertInputSet(false);
         fusedLast = fused != null && fused.take(input, "'" + layerConf().getLayerName() + "'");
         fusedPending = fusedLast;
+        trunkPending = trunk != null && trunk.layout() != null;
+        if (trunkPending) {
+            trunk.check(input, layerConf().getLayerName());
+        }
         if (fusedLast) {
             return input; // relu(z) already
         }
         INDArray out = mgr.createUninitialized(ArrayType.ACTIVATIONS, input.dataType(), input.shape(), input.ordering());
         activation.forward(input, out);
-        return out;
+        return trunkPending ? trunk.mark(out) : out;
     }
 
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr mgr) {
         assertInputSet(true);
+        boolean inTrunk = trunkPending;
+        trunkPending = false;
+        if (inTrunk) {
+            trunk.check(epsilon, layerConf().getLayerName());
+        }
         if (fusedPending) {
             // The batch norm masks the gradient in its own backward pass; DL4J wants it in this layer's workspace.
             fusedPending = false;
             INDArray dx = mgr.leverageTo(ArrayType.ACTIVATION_GRAD, epsilon);
+            if (inTrunk) {
+                trunk.mark(dx);
+            }
             fused.give(dx);
             leanLast = true;
             return new Pair<>(new DefaultGradient(), dx);
@@ -63,12 +77,24 @@ final class LeanActivationLayer extends ActivationLayer {
         INDArray dx = activation.backward(input, epsilon,
                 () -> mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, input.dataType(), input.shape(), 'c'));
         leanLast = dx != null;
+        if (inTrunk) {
+            if (dx == null) {
+                throw new IllegalStateException("activation layer '" + layerConf().getLayerName()
+                        + "': no lean backward pass inside a blocked trunk");
+            }
+            trunk.mark(dx);
+        }
         return leanLast ? new Pair<>(new DefaultGradient(), dx) : super.backpropGradient(epsilon, mgr);
     }
 
     /** Links this layer to the batch norm that computes its ReLU in synchronised passes; see {@link FusedRelu}. */
     void fusedRelu(FusedRelu link) {
         this.fused = link;
+    }
+
+    /** Puts this layer inside {@code trunk}: its input and output are inside. */
+    void inTrunk(BlockedTrunk trunk) {
+        this.trunk = trunk;
     }
 
     /** The link to the batch norm that computes this layer's ReLU, or null. */

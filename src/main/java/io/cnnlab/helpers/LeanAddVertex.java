@@ -20,6 +20,8 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 final class LeanAddVertex extends ElementWiseVertex {
     private boolean leanLast;
+    private BlockedTrunk trunk; // the blocked trunk its inputs and output are inside, if any
+    private boolean trunkPending; // whether the last training forward pass ran inside it, its backward pass to come
 
     private LeanAddVertex(ElementWiseVertex original) {
         super(original.getGraph(), original.getVertexName(), original.getVertexIndex(), original.getInputVertices(),
@@ -31,12 +33,20 @@ final class LeanAddVertex extends ElementWiseVertex {
     public INDArray doForward(boolean training, LayerWorkspaceMgr mgr) {
         leanLast = canDoForward() && inputs.length == 2 && inputs[0].equalShapes(inputs[1])
                 && inputs[0].dataType() == dataType && inputs[1].dataType() == dataType;
+        trunkPending = trunk != null && trunk.layout() != null;
+        if (trunkPending) {
+            if (!leanLast) {
+                throw new IllegalStateException("add '" + getVertexName() + "': not a lean add inside a blocked trunk");
+            }
+            trunk.check(inputs[0], getVertexName());
+            trunk.check(inputs[1], getVertexName());
+        }
         if (!leanLast) {
             return super.doForward(training, mgr);
         }
         INDArray sum = mgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, inputs[0].shape());
         Nd4j.exec(new AddOp(inputs[0], inputs[1], sum));
-        return sum;
+        return trunkPending ? trunk.mark(sum) : sum;
     }
 
     @Override
@@ -47,8 +57,19 @@ final class LeanAddVertex extends ElementWiseVertex {
         if (!canDoBackward()) {
             throw new IllegalStateException("Cannot do backward pass: errors not set");
         }
-        return new Pair<>(null, new INDArray[] {mgr.dup(ArrayType.ACTIVATION_GRAD, epsilon),
-            mgr.dup(ArrayType.ACTIVATION_GRAD, epsilon)});
+        INDArray[] grads = {mgr.dup(ArrayType.ACTIVATION_GRAD, epsilon), mgr.dup(ArrayType.ACTIVATION_GRAD, epsilon)};
+        if (trunkPending) {
+            trunkPending = false;
+            trunk.check(epsilon, getVertexName());
+            trunk.mark(grads[0]);
+            trunk.mark(grads[1]);
+        }
+        return new Pair<>(null, grads);
+    }
+
+    /** Puts this vertex inside {@code trunk}: its inputs and output are inside. */
+    void inTrunk(BlockedTrunk trunk) {
+        this.trunk = trunk;
     }
 
     /** Whether the last forward pass took the one-pass add. */

@@ -98,7 +98,7 @@ final class OneDnnConvolutionHelper extends OneDnnHelper<ConvolutionHelper, OneD
             return dl4j.preOutput(input, weights, bias, kernel, strides, pad, mode, fwdAlgo, convolutionMode, dilation,
                     format, mgr);
         }
-        Plan plan = plan(input, weights, strides, pad, dilation, convolutionMode, null, false);
+        Plan plan = plan(input, weights, strides, pad, dilation, convolutionMode, null, false, null);
         if (plan == null) {
             return dl4j.preOutput(input, weights, bias, kernel, strides, pad, mode, fwdAlgo, convolutionMode, dilation,
                     format, mgr);
@@ -159,16 +159,16 @@ final class OneDnnConvolutionHelper extends OneDnnHelper<ConvolutionHelper, OneD
      */
     INDArray activated(INDArray input, INDArray weights, INDArray bias, int[] strides, int[] pad, int[] dilation,
                        ConvolutionMode convolutionMode, CNN2DFormat format, Fused activation, BlockedHandoff handoff,
-                       LayerWorkspaceMgr mgr) {
-        if (!covers(input, weights, format) || this.bias && bias == null) {
+                       memory.format_tag inputLayout, LayerWorkspaceMgr mgr) {
+        if (!covers(input, weights, format) || this.bias && bias == null || inputLayout != null && !inputGradient) {
             return null;
         }
-        Plan plan = plan(input, weights, strides, pad, dilation, convolutionMode, activation, false);
+        Plan plan = plan(input, weights, strides, pad, dilation, convolutionMode, activation, false, inputLayout);
         if (plan == null) {
             return null;
         }
         if (handoff != null && plan.blocked != null && handoff.consumerTakes(plan.outShape, plan.blocked)) {
-            plan = plan(input, weights, strides, pad, dilation, convolutionMode, activation, true);
+            plan = plan(input, weights, strides, pad, dilation, convolutionMode, activation, true, inputLayout);
         }
         INDArray out = mgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT, plan.outShape, 'c');
         plan.forward(dense(input), dense(weights), this.bias ? dense(bias) : null, out);
@@ -182,18 +182,20 @@ final class OneDnnConvolutionHelper extends OneDnnHelper<ConvolutionHelper, OneD
      * The backward pass of {@link #activated}: the gradient at the pre-activation from {@code y}, the
      * activation's output, and {@code dy}, the gradient there, then the convolution's gradients as
      * {@link #backpropGradient} returns them; null where this helper does not cover the case. {@code blocked}:
-     * {@code y} and {@code dy} are in the layout of the plan that handed {@code y} off (see {@link BlockedHandoff}).
+     * {@code y} and {@code dy} are in the layout of the plan that handed {@code y} off (see {@link BlockedHandoff});
+     * {@code inputLayout}: the input and its gradient are in that layout (see {@link BlockedTrunk}), null: NCHW.
      */
     Pair<Gradient, INDArray> backpropActivated(INDArray input, INDArray weights, INDArray y, INDArray dy,
                                                int[] strides, int[] pad, int[] dilation,
                                                ConvolutionMode convolutionMode, CNN2DFormat format, Fused activation,
-                                               boolean blocked, INDArray biasGradView, INDArray weightGradView,
+                                               boolean blocked, memory.format_tag inputLayout,
+                                               INDArray biasGradView, INDArray weightGradView,
                                                LayerWorkspaceMgr mgr) {
         if (!covers(input, weights, format) || dy.dataType() != DataType.FLOAT
                 || this.bias != (biasGradView != null)) {
             return null;
         }
-        Plan plan = plan(input, weights, strides, pad, dilation, convolutionMode, activation, blocked);
+        Plan plan = plan(input, weights, strides, pad, dilation, convolutionMode, activation, blocked, inputLayout);
         if (plan == null || !Arrays.equals(plan.outShape, dy.shape()) || !Arrays.equals(plan.outShape, y.shape())) {
             return null;
         }
@@ -217,7 +219,7 @@ final class OneDnnConvolutionHelper extends OneDnnHelper<ConvolutionHelper, OneD
             return dl4j.backpropGradient(input, weights, bias, delta, kernel, strides, pad, biasGradView, weightGradView,
                     afn, mode, bwdFilterAlgo, bwdDataAlgo, convolutionMode, dilation, format, mgr);
         }
-        Plan plan = plan(input, weights, strides, pad, dilation, convolutionMode, null, false);
+        Plan plan = plan(input, weights, strides, pad, dilation, convolutionMode, null, false, null);
         if (plan == null) {
             return dl4j.backpropGradient(input, weights, bias, delta, kernel, strides, pad, biasGradView, weightGradView,
                     afn, mode, bwdFilterAlgo, bwdDataAlgo, convolutionMode, dilation, format, mgr);
@@ -251,13 +253,15 @@ final class OneDnnConvolutionHelper extends OneDnnHelper<ConvolutionHelper, OneD
 
     /**
      * The plan for {@code input}'s shape, without an activation ({@code fused} null) or with it; {@code handoff}:
-     * the variant whose output and output gradient stay in the convolution's blocked layout, where it has one.
+     * the variant whose output and output gradient stay in the convolution's blocked layout, where it has one;
+     * {@code inputLayout}: the variant whose input and input gradient are in that layout (null: NCHW).
      */
     private Plan plan(INDArray input, INDArray weights, int[] strides, int[] pad, int[] dilation,
-                      ConvolutionMode convolutionMode, Fused fused, boolean handoff) {
-        return plans.get(OneDnnPlan.Cache.key(input, (fused == null ? 0 : 1 + fused.ordinal()) + (handoff ? 8 : 0)),
+                      ConvolutionMode convolutionMode, Fused fused, boolean handoff, memory.format_tag inputLayout) {
+        return plans.get(OneDnnPlan.Cache.key(input.shape(), (fused == null ? 0 : 1 + fused.ordinal()) + (handoff ? 8 : 0),
+                        inputLayout == null ? 0 : 1 + inputLayout.ordinal()),
                 () -> Plan.of(input.shape(), weights.shape(), bias, strides, pad, dilation, convolutionMode, inputGradient,
-                        fused, handoff));
+                        fused, handoff, inputLayout));
     }
 
     /** The convolution's forward, backward-data and backward-weights primitives for one input shape. */
@@ -277,14 +281,22 @@ final class OneDnnConvolutionHelper extends OneDnnHelper<ConvolutionHelper, OneD
         final boolean handsOff;
 
         static Plan of(long[] in, long[] w, boolean bias, int[] strides, int[] pad, int[] dilation,
-                       ConvolutionMode mode, boolean inputGradient, Fused fused, boolean handoff) {
+                       ConvolutionMode mode, boolean inputGradient, Fused fused, boolean handoff,
+                       memory.format_tag inputLayout) {
             long[][] geometry = outputAndRightPadding(in, new long[] {w[2], w[3]}, strides, pad, dilation, mode);
+            if (inputLayout != null) {
+                try (memory.desc plain = desc(in, memory.format_tag.nchw); memory.desc held = desc(in, inputLayout)) {
+                    if (plain.get_size() != held.get_size()) {
+                        return null; // channels not a multiple of the block: the input array cannot hold the layout
+                    }
+                }
+            }
             return geometry == null ? null : new Plan(in, w, new long[] {in[0], w[0], geometry[0][0], geometry[0][1]},
-                    bias, strides, pad, geometry[1], dilation, inputGradient, fused, handoff);
+                    bias, strides, pad, geometry[1], dilation, inputGradient, fused, handoff, inputLayout);
         }
 
         private Plan(long[] in, long[] w, long[] out, boolean bias, int[] strides, int[] pad, long[] padR,
-                     int[] dilation, boolean inputGradient, Fused fused, boolean handoff) {
+                     int[] dilation, boolean inputGradient, Fused fused, boolean handoff, memory.format_tag inputLayout) {
             outShape = out;
             long[] st = {strides[0], strides[1]};
             long[] padL = {pad[0], pad[1]};
@@ -325,7 +337,9 @@ final class OneDnnConvolutionHelper extends OneDnnHelper<ConvolutionHelper, OneD
             handsOff = handoff && blocked != null;
             // Handing off, the output and its gradient are bound as the blocked memories themselves: no reorder.
             memory.desc yOutside = handsOff ? yInner : yUser;
-            fwdSrc = new Arg(xUser, own(fpd.src_desc()), true, 0);
+            // The input and its gradient as the array holds them: NCHW, or a trunk's blocked layout.
+            memory.desc xOutside = inputLayout == null ? xUser : own(desc(in, inputLayout));
+            fwdSrc = new Arg(xOutside, own(fpd.src_desc()), true, 0);
             fwdWeights = new Arg(wUser, own(fpd.weights_desc()), true, 1);
             fwdBias = bias ? new Arg(bUser, own(fpd.bias_desc()), true, 2) : null;
             fwdDst = new Arg(yOutside, yInner, false, 3);
@@ -336,7 +350,7 @@ final class OneDnnConvolutionHelper extends OneDnnHelper<ConvolutionHelper, OneD
                 kernels.add(dpd.impl_info_str().getString());
                 dataDiffDst = new Arg(yOutside, own(dpd.diff_dst_desc()), true, 0);
                 dataWeights = new Arg(wUser, own(dpd.weights_desc()), true, 1);
-                dataDiffSrc = new Arg(xUser, own(dpd.diff_src_desc()), false, 2);
+                dataDiffSrc = new Arg(xOutside, own(dpd.diff_src_desc()), false, 2);
                 args(bwdData, Map.of(DNNL_ARG_DIFF_DST, dataDiffDst, DNNL_ARG_WEIGHTS, dataWeights, DNNL_ARG_DIFF_SRC, dataDiffSrc));
             } else {
                 bwdData = null;
@@ -344,7 +358,7 @@ final class OneDnnConvolutionHelper extends OneDnnHelper<ConvolutionHelper, OneD
             }
             bwdWeights = own(new convolution_backward_weights(wpd));
             kernels.add(wpd.impl_info_str().getString());
-            wgtSrc = new Arg(xUser, own(wpd.src_desc()), true, 3);
+            wgtSrc = new Arg(xOutside, own(wpd.src_desc()), true, 3);
             // The same layout for both backward primitives (the usual case): one reorder of dataDiffDst serves both.
             wgtDiffDst = dataDiffDst != null && own(dataDiffDst.inner.get_desc()).equals(wgtDiffDstDesc) ? dataDiffDst : new Arg(yOutside, wgtDiffDstDesc, true, 4);
             wgtDiffWeights = new Arg(wUser, own(wpd.diff_weights_desc()), false, 5);

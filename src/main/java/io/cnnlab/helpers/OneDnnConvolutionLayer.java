@@ -1,5 +1,6 @@
 package io.cnnlab.helpers;
 
+import org.bytedeco.dnnl.memory;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.gradient.Gradient;
@@ -33,6 +34,9 @@ final class OneDnnConvolutionLayer extends ConvolutionLayer {
     private boolean fusedLast;
     private boolean handedOffLast;
     private BlockedHandoff handoff;
+    private BlockedTrunk trunk; // the blocked trunk its input is inside, if any
+    private memory.format_tag keptInputLayout; // the layout of keptInput (null: NCHW)
+    private boolean trunkLast;
 
     private OneDnnConvolutionLayer(ConvolutionLayer original, DataType dataType, OneDnnConvolutionHelper helper,
                                    OneDnnConvolutionHelper.Fused activation) {
@@ -63,6 +67,11 @@ final class OneDnnConvolutionLayer extends ConvolutionLayer {
         return fresh;
     }
 
+    /** Makes this layer a reader of {@code trunk}: its input is inside. */
+    void readsTrunk(BlockedTrunk trunk) {
+        this.trunk = trunk;
+    }
+
     /** Links this layer to the layer that alone reads its output; see {@link BlockedHandoff}. */
     void handoff(BlockedHandoff handoff) {
         this.handoff = handoff;
@@ -74,11 +83,19 @@ final class OneDnnConvolutionLayer extends ConvolutionLayer {
         keptInput = null;
         keptOutput = null;
         keptBlocked = false;
+        keptInputLayout = null;
         fusedLast = false;
         if (handoff != null) {
             handoff.clear();
         }
+        memory.format_tag inputLayout = trunk == null ? null : trunk.layout();
+        if (inputLayout != null) {
+            trunk.check(input, layerConf().getLayerName());
+        }
         if (!(helper instanceof OneDnnConvolutionHelper oneDnn)) {
+            if (inputLayout != null) {
+                throw new IllegalStateException(noPlan("input"));
+            }
             return super.activate(training, mgr);
         }
         applyDropOutIfNecessary(training, mgr); // once per pass: DL4J's path does not apply it again
@@ -87,8 +104,11 @@ final class OneDnnConvolutionLayer extends ConvolutionLayer {
                 ? handoff.forPass(training) : null;
         INDArray y = oneDnn.activated(input, getParamWithNoise(ConvolutionParamInitializer.WEIGHT_KEY, training, mgr),
                 getParamWithNoise(ConvolutionParamInitializer.BIAS_KEY, training, mgr), c.getStride(), padding(),
-                c.getDilation(), convolutionMode, c.getCnn2dDataFormat(), activation, to, mgr);
+                c.getDilation(), convolutionMode, c.getCnn2dDataFormat(), activation, to, inputLayout, mgr);
         if (y == null) {
+            if (inputLayout != null) {
+                throw new IllegalStateException(noPlan("input"));
+            }
             return super.activate(training, mgr);
         }
         if (activation.forward != null && !activation.postOp) {
@@ -99,7 +119,9 @@ final class OneDnnConvolutionLayer extends ConvolutionLayer {
             keptInput = input;
             keptOutput = y;
             keptBlocked = to != null && to.pending();
+            keptInputLayout = inputLayout;
             handedOffLast = keptBlocked;
+            trunkLast = inputLayout != null;
             preOutput = null; // DL4J's copy of z is from an earlier pass, if any: never to be used
         }
         return y;
@@ -110,9 +132,11 @@ final class OneDnnConvolutionLayer extends ConvolutionLayer {
         INDArray y = keptOutput;
         boolean kept = y != null && keptInput == input;
         boolean blocked = keptBlocked;
+        memory.format_tag inputLayout = keptInputLayout;
         keptInput = null;
         keptOutput = null;
         keptBlocked = false;
+        keptInputLayout = null;
         fusedLast = false;
         if (blocked && (!kept || handoff.take(epsilon) == null)) {
             // The output went out blocked; a gradient that did not come back the same way cannot be matched with it.
@@ -120,25 +144,39 @@ final class OneDnnConvolutionLayer extends ConvolutionLayer {
                     + "': its blocked output's gradient did not come back from the layer it was handed to");
         }
         if (!kept || !(helper instanceof OneDnnConvolutionHelper oneDnn)) {
+            if (inputLayout != null) {
+                throw new IllegalStateException(noPlan("input"));
+            }
             return super.backpropGradient(epsilon, mgr);
         }
         assertInputSet(true);
         var c = layerConf();
         Pair<Gradient, INDArray> ret = oneDnn.backpropActivated(input,
                 getParamWithNoise(ConvolutionParamInitializer.WEIGHT_KEY, true, mgr), y, epsilon, c.getStride(),
-                padding(), c.getDilation(), convolutionMode, c.getCnn2dDataFormat(), activation, blocked,
+                padding(), c.getDilation(), convolutionMode, c.getCnn2dDataFormat(), activation, blocked, inputLayout,
                 hasBias() ? gradientViews.get(ConvolutionParamInitializer.BIAS_KEY) : null,
                 gradientViews.get(ConvolutionParamInitializer.WEIGHT_KEY), mgr);
         if (ret == null) {
-            if (blocked) {
-                throw new IllegalStateException("convolution layer '" + conf().getLayer().getLayerName()
-                        + "': no backward plan for its blocked output");
+            if (blocked || inputLayout != null) {
+                throw new IllegalStateException(noPlan(blocked ? "output" : "input"));
             }
             return super.backpropGradient(epsilon, mgr);
+        }
+        if (inputLayout != null && ret.getSecond() != null) {
+            trunk.mark(ret.getSecond());
         }
         fusedLast = true;
         ret.setSecond(backpropDropOutIfPresent(ret.getSecond()));
         return ret;
+    }
+
+    private String noPlan(String what) {
+        return "convolution layer '" + conf().getLayer().getLayerName() + "': no plan for its blocked " + what;
+    }
+
+    /** Whether the last training forward pass read its input blocked, inside a {@link BlockedTrunk}; for tests. */
+    boolean trunkLast() {
+        return trunkLast;
     }
 
     /** Whether the last training forward pass handed its output over blocked; for tests. */
@@ -157,6 +195,7 @@ final class OneDnnConvolutionLayer extends ConvolutionLayer {
         keptInput = null;
         keptOutput = null;
         keptBlocked = false;
+        keptInputLayout = null;
         // A pending hand-off stays recorded: DL4J's inference pass clears each layer as soon as it has passed its
         // output on, before the next layer reads it, and a consumer that found no record would read blocked data
         // as NCHW. The next pass of this layer starts by clearing it.

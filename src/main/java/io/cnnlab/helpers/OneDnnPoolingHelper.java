@@ -103,11 +103,20 @@ final class OneDnnPoolingHelper extends OneDnnHelper<SubsamplingHelper, OneDnnPo
      * or null where oneDNN has no JIT kernel for it or the geometry is not one oneDNN can express.
      */
     Plan blockedPlan(long[] shape, memory.format_tag tag, int[] kernel, int[] strides, int[] pad, ConvolutionMode mode) {
-        return plans.get(OneDnnPlan.Cache.key(shape, 1L + tag.ordinal()),
-                () -> Plan.blocked(shape, tag, kernel, strides, pad, mode));
+        return blockedPlan(shape, tag, kernel, strides, pad, mode, false);
     }
 
-    /** The forward pass of an input in {@code plan}'s blocked layout; the output is NCHW. */
+    /**
+     * {@link #blockedPlan}, with the output and its gradient held in {@code tag} too where {@code outputInLayout}
+     * (the start of a {@link BlockedTrunk}).
+     */
+    Plan blockedPlan(long[] shape, memory.format_tag tag, int[] kernel, int[] strides, int[] pad, ConvolutionMode mode,
+                     boolean outputInLayout) {
+        return plans.get(OneDnnPlan.Cache.key(shape, 1L + tag.ordinal(), outputInLayout ? 1 : 0),
+                () -> Plan.blocked(shape, tag, kernel, strides, pad, mode, outputInLayout));
+    }
+
+    /** The forward pass of an input in {@code plan}'s blocked layout; the output is NCHW unless the plan holds it blocked. */
     INDArray forwardBlocked(Plan plan, INDArray input, boolean training, LayerWorkspaceMgr mgr) {
         INDArray output = mgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT, plan.outShape, 'c');
         plan.forward(input, input, output, training);
@@ -169,14 +178,18 @@ final class OneDnnPoolingHelper extends OneDnnHelper<SubsamplingHelper, OneDnnPo
             return reference; // no JIT kernel in any layout: plain NCHW, no reorders
         }
 
-        /** A plan whose input and input gradient are held in {@code tag} (no reorder), or null without a JIT kernel. */
-        static Plan blocked(long[] in, memory.format_tag tag, int[] kernel, int[] strides, int[] pad, ConvolutionMode mode) {
+        /**
+         * A plan whose input and input gradient (and where {@code outputInLayout} its output and output gradient) are
+         * held in {@code tag} (no reorder), or null without a JIT kernel.
+         */
+        static Plan blocked(long[] in, memory.format_tag tag, int[] kernel, int[] strides, int[] pad, ConvolutionMode mode,
+                            boolean outputInLayout) {
             long[] k = {kernel[0], kernel[1]};
             long[][] geometry = outputAndRightPadding(in, k, strides, pad, new int[] {1, 1}, mode);
             if (geometry == null) {
                 return null;
             }
-            Plan p = new Plan(in, k, strides, pad, geometry[0], geometry[1], tag, true);
+            Plan p = new Plan(in, k, strides, pad, geometry[0], geometry[1], tag, true, outputInLayout);
             if (p.isReference()) {
                 p.close();
                 return null;
@@ -186,11 +199,11 @@ final class OneDnnPoolingHelper extends OneDnnHelper<SubsamplingHelper, OneDnnPo
 
         private Plan(long[] in, long[] kernel, int[] strides, int[] pad, long[] outHw, long[] padR,
                      memory.format_tag tag) {
-            this(in, kernel, strides, pad, outHw, padR, tag, false);
+            this(in, kernel, strides, pad, outHw, padR, tag, false, false);
         }
 
         private Plan(long[] in, long[] kernel, int[] strides, int[] pad, long[] outHw, long[] padR,
-                     memory.format_tag tag, boolean inputInLayout) {
+                     memory.format_tag tag, boolean inputInLayout, boolean outputInLayout) {
             outShape = new long[] {in[0], in[1], outHw[0], outHw[1]};
             layout = tag.toString();
             this.tag = tag;
@@ -200,6 +213,9 @@ final class OneDnnPoolingHelper extends OneDnnHelper<SubsamplingHelper, OneDnnPo
             memory.desc xi = own(desc(in, tag));
             memory.desc x = inputInLayout ? xi : own(desc(in, memory.format_tag.nchw));
             memory.desc yi = tag == memory.format_tag.nchw ? y : own(desc(outShape, tag));
+            if (outputInLayout) {
+                y = yi;
+            }
             var fd = own(new pooling_forward.desc(forward_training, pooling_max, xi, yi, st, kernel, padL, padR));
             var fpd = own(new pooling_forward.primitive_desc(fd, ENGINE));
             fwd = own(new pooling_forward(fpd));

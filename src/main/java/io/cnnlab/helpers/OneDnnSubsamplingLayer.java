@@ -29,6 +29,12 @@ final class OneDnnSubsamplingLayer extends SubsamplingLayer {
     private OneDnnPoolingHelper.Plan blockedPlan;
     private INDArray blockedInput;
     private boolean blockedLast;
+    // The blocked trunk this layer starts (its output inside) or ends (its input inside), and whether the last
+    // training pass's output, or input, was inside it.
+    private BlockedTrunk starts;
+    private BlockedTrunk ends;
+    private boolean outputInTrunk;
+    private boolean inputInTrunk;
 
     private OneDnnSubsamplingLayer(SubsamplingLayer original, DataType dataType, OneDnnPoolingHelper helper) {
         super(original.conf(), dataType);
@@ -54,24 +60,62 @@ final class OneDnnSubsamplingLayer extends SubsamplingLayer {
                 && oneDnn.blockedPlan(shape, layout, c.getKernelSize(), c.getStride(), c.getPadding(), convolutionMode) != null;
     }
 
+    /** Makes this layer the start of {@code trunk}: its output is inside. */
+    void startsTrunk(BlockedTrunk trunk) {
+        this.starts = trunk;
+    }
+
+    /** Makes this layer an end of {@code trunk}: its input is inside. */
+    void endsTrunk(BlockedTrunk trunk) {
+        this.ends = trunk;
+    }
+
+    /** The trunk this layer starts, or null. */
+    BlockedTrunk trunk() {
+        return starts;
+    }
+
+    /**
+     * Whether this layer can pool an input held in a blocked layout, as far as its configuration tells: max
+     * pooling, NCHW, no dilation, no dropout.
+     */
+    boolean poolsBlocked() {
+        var c = layerConf();
+        return c.getPoolingType() == PoolingType.MAX && c.getCnn2dDataFormat() == CNN2DFormat.NCHW
+                && c.getDilation()[0] == 1 && c.getDilation()[1] == 1 && c.getIDropout() == null;
+    }
+
     @Override
     public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(false);
         blockedPlan = null;
         blockedInput = null;
         blockedLast = false;
+        outputInTrunk = false;
+        inputInTrunk = false;
         var c = layerConf();
         memory.format_tag layout = handoff == null ? null : handoff.take(input);
+        boolean outputBlocked = starts != null && starts.open(training, layout, this) != null;
+        if (layout == null && ends != null && ends.layout() != null) {
+            ends.check(input, layerConf().getLayerName());
+            layout = ends.layout();
+            inputInTrunk = true;
+        }
         if (layout != null) {
             var plan = oneDnn.blockedPlan(input.shape(), layout, c.getKernelSize(), c.getStride(), c.getPadding(),
-                    convolutionMode);
+                    convolutionMode, outputBlocked);
+            if (plan == null) {
+                throw new IllegalStateException("pooling layer '" + layerConf().getLayerName() + "': no plan for its "
+                        + layout + " input" + (outputBlocked ? " and output" : ""));
+            }
             INDArray out = oneDnn.forwardBlocked(plan, input, training, workspaceMgr);
             if (training) {
                 blockedPlan = plan;
                 blockedInput = input;
             }
             blockedLast = true;
-            return out;
+            outputInTrunk = outputBlocked;
+            return outputBlocked ? starts.mark(out) : out;
         }
         INDArray out = oneDnn.forward(input, training, c.getKernelSize(), c.getStride(), c.getPadding(), c.getPoolingType(),
                 convolutionMode, c.getDilation(), c.getCnn2dDataFormat(), workspaceMgr);
@@ -92,8 +136,17 @@ final class OneDnnSubsamplingLayer extends SubsamplingLayer {
         }
         blockedInput = null;
         assertInputSet(true);
+        if (outputInTrunk) {
+            starts.check(epsilon, layerConf().getLayerName());
+        }
         INDArray grad = oneDnn.backwardBlocked(plan, input, epsilon, workspaceMgr);
-        handoff.give(grad, plan.layout());
+        if (inputInTrunk) {
+            ends.mark(grad);
+        } else {
+            handoff.give(grad, plan.layout());
+        }
+        outputInTrunk = false;
+        inputInTrunk = false;
         blockedLast = true;
         return new Pair<>(new DefaultGradient(), grad);
     }

@@ -89,6 +89,9 @@ public final class SyncBatchNorm implements BatchNormalizationHelper {
     // forward pass did.
     private FusedRelu relu;
     private boolean keptRelu;
+    // The blocked trunk this layer's output is inside, if any, and its layout in the last synchronised forward pass.
+    private BlockedTrunk trunk;
+    private memory.format_tag keptOutputLayout;
 
     SyncBatchNorm(BatchNormalizationHelper single, Exchange exchange, int worker) {
         this.single = single;
@@ -120,12 +123,25 @@ public final class SyncBatchNorm implements BatchNormalizationHelper {
     }
 
     private Plan blockedPlan(long[] shape, double eps, memory.format_tag layout) {
-        return blockedPlan(shape, eps, layout, false);
+        return blockedPlan(shape, eps, layout, false, null);
     }
 
-    private Plan blockedPlan(long[] shape, double eps, memory.format_tag layout, boolean fusedRelu) {
+    private Plan blockedPlan(long[] shape, double eps, memory.format_tag layout, boolean fusedRelu,
+                             memory.format_tag outputLayout) {
         return plans.get(OneDnnPlan.Cache.key(shape, Double.doubleToLongBits(eps), 1L + layout.ordinal(),
-                fusedRelu ? 1 : 0), () -> Plan.blocked(shape, eps, layout, fusedRelu));
+                fusedRelu ? 1 : 0, outputLayout == null ? 0 : 1 + outputLayout.ordinal()),
+                () -> Plan.blocked(shape, eps, layout, fusedRelu, outputLayout));
+    }
+
+    /** The plan for an input of {@code in}'s shape, in {@code layout} (null: NCHW), with the options given. */
+    private Plan plan(INDArray in, double eps, memory.format_tag layout, boolean fusedRelu,
+                      memory.format_tag outputLayout) {
+        if (layout != null) {
+            return blockedPlan(in.shape(), eps, layout, fusedRelu, outputLayout);
+        }
+        return plans.get(OneDnnPlan.Cache.key(in.shape(), Double.doubleToLongBits(eps), 0, fusedRelu ? 1 : 0,
+                outputLayout == null ? 0 : 1 + outputLayout.ordinal()), () -> Plan.of(in.shape(), eps, fusedRelu,
+                outputLayout));
     }
 
     private boolean synced(boolean training, INDArray x, CNN2DFormat format) {
@@ -138,6 +154,7 @@ public final class SyncBatchNorm implements BatchNormalizationHelper {
         keptLayout = null;
         keptX = null;
         keptRelu = false;
+        keptOutputLayout = null;
         if (!synced(training, x, format)) {
             // No hand-off can be pending: the convolution hands off only where this pass is synchronised.
             return single == null ? null
@@ -150,10 +167,15 @@ public final class SyncBatchNorm implements BatchNormalizationHelper {
             if (relu != null) {
                 relu.clear();
             }
-            INDArray out = syncedPreOutput(x, layout, fuse, gamma, beta, eps, mgr);
+            memory.format_tag outputLayout = trunk == null ? null : trunk.layout();
+            INDArray out = syncedPreOutput(x, layout, fuse, outputLayout, gamma, beta, eps, mgr);
+            if (outputLayout != null) {
+                trunk.mark(out);
+            }
             keptLayout = layout;
             keptX = layout == null ? null : x;
             keptRelu = fuse;
+            keptOutputLayout = outputLayout;
             if (fuse) {
                 relu.give(out);
             }
@@ -163,15 +185,16 @@ public final class SyncBatchNorm implements BatchNormalizationHelper {
         }
     }
 
-    private INDArray syncedPreOutput(INDArray x, memory.format_tag layout, boolean fusedRelu, INDArray gamma,
-                                     INDArray beta, double eps, LayerWorkspaceMgr mgr) {
+    private INDArray syncedPreOutput(INDArray x, memory.format_tag layout, boolean fusedRelu,
+                                     memory.format_tag outputLayout, INDArray gamma, INDArray beta, double eps,
+                                     LayerWorkspaceMgr mgr) {
         RuntimeException fault = injected;
         if (fault != null) {
             injected = null;
             throw fault;
         }
         INDArray in = layout == null ? dense(x) : x;
-        Plan plan = layout == null ? plan(in, eps, fusedRelu) : blockedPlan(in.shape(), eps, layout, fusedRelu);
+        Plan plan = plan(in, eps, layout, fusedRelu, outputLayout);
         int c = plan.channels;
         INDArray out = mgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT, in.shape(), 'c');
         float[] sliceMean = new float[c];
@@ -214,10 +237,6 @@ public final class SyncBatchNorm implements BatchNormalizationHelper {
         return out;
     }
 
-    private Plan plan(INDArray in, double eps, boolean fusedRelu) {
-        return plans.get(OneDnnPlan.Cache.key(in.shape(), Double.doubleToLongBits(eps), 0, fusedRelu ? 1 : 0),
-                () -> Plan.of(in.shape(), eps, fusedRelu));
-    }
 
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray x, INDArray dy, long[] shape, INDArray gamma, INDArray beta,
@@ -226,9 +245,11 @@ public final class SyncBatchNorm implements BatchNormalizationHelper {
         memory.format_tag layout = keptLayout;
         INDArray blockedX = keptX;
         boolean fusedRelu = keptRelu;
+        memory.format_tag outputLayout = keptOutputLayout;
         keptLayout = null;
         keptX = null;
         keptRelu = false;
+        keptOutputLayout = null;
         if (!synced(true, x, format) || mean == null) {
             return single == null ? null
                     : single.backpropGradient(x, dy, shape, gamma, beta, dGammaView, dBetaView, eps, format, mgr);
@@ -240,17 +261,21 @@ public final class SyncBatchNorm implements BatchNormalizationHelper {
             if (fusedRelu && !relu.take(dy, "the batch norm's backward pass")) {
                 throw new IllegalStateException("the ReLU computed in the forward pass had no gradient handed back");
             }
-            return syncedBackprop(x, layout, fusedRelu, dy, gamma, dGammaView, dBetaView, eps, mgr);
+            if (outputLayout != null) {
+                trunk.check(dy, exchange.layer);
+            }
+            return syncedBackprop(x, layout, fusedRelu, outputLayout, dy, gamma, dGammaView, dBetaView, eps, mgr);
         } catch (RuntimeException | Error e) {
             throw exchange.fail(worker, e);
         }
     }
 
-    private Pair<Gradient, INDArray> syncedBackprop(INDArray x, memory.format_tag layout, boolean fusedRelu, INDArray dy,
-                                                    INDArray gamma, INDArray dGammaView, INDArray dBetaView, double eps,
+    private Pair<Gradient, INDArray> syncedBackprop(INDArray x, memory.format_tag layout, boolean fusedRelu,
+                                                    memory.format_tag outputLayout, INDArray dy, INDArray gamma,
+                                                    INDArray dGammaView, INDArray dBetaView, double eps,
                                                     LayerWorkspaceMgr mgr) {
         INDArray in = layout == null ? dense(x) : x;
-        Plan plan = layout == null ? plan(in, eps, fusedRelu) : blockedPlan(in.shape(), eps, layout, fusedRelu);
+        Plan plan = plan(in, eps, layout, fusedRelu, outputLayout);
         int c = plan.channels;
         float[] g = channelValues(gamma, c, 1);
         INDArray dx = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, in.shape(), 'c');
@@ -364,27 +389,33 @@ public final class SyncBatchNorm implements BatchNormalizationHelper {
          * normalisation writes relu of its output and the backward pass masks the gradient (see {@link FusedRelu}).
          */
         static Plan of(long[] shape, double eps, boolean fusedRelu) {
+            return of(shape, eps, fusedRelu, null);
+        }
+
+        /** {@link #of(long[], double, boolean)}, with the output and its gradient held in {@code outputLayout}. */
+        static Plan of(long[] shape, double eps, boolean fusedRelu, memory.format_tag outputLayout) {
             for (memory.format_tag tag : LAYOUTS) {
-                Plan p = new Plan(shape, eps, tag, false, fusedRelu);
+                Plan p = new Plan(shape, eps, tag, false, fusedRelu, outputLayout);
                 if (p.isJit()) {
                     return p;
                 }
                 p.close();
             }
-            return new Plan(shape, eps, memory.format_tag.nchw, false, fusedRelu);
+            return new Plan(shape, eps, memory.format_tag.nchw, false, fusedRelu, outputLayout);
         }
 
         /**
          * A plan whose input and input gradient are held in {@code tag} (no reorders; see {@link BlockedHandoff}),
          * or null where a pass has no JIT kernel for it.
          */
-        static Plan blocked(long[] shape, double eps, memory.format_tag tag, boolean fusedRelu) {
+        static Plan blocked(long[] shape, double eps, memory.format_tag tag, boolean fusedRelu,
+                            memory.format_tag outputLayout) {
             try (memory.desc plain = desc(shape, memory.format_tag.nchw); memory.desc blocked = desc(shape, tag)) {
                 if (plain.get_size() != blocked.get_size()) {
                     return null; // channels not a multiple of the block: the arrays do not hold the layout
                 }
             }
-            Plan p = new Plan(shape, eps, tag, true, fusedRelu);
+            Plan p = new Plan(shape, eps, tag, true, fusedRelu, outputLayout);
             if (p.isJit() && !p.kernels.get(3).startsWith("ref")) {
                 return p;
             }
@@ -392,7 +423,8 @@ public final class SyncBatchNorm implements BatchNormalizationHelper {
             return null;
         }
 
-        private Plan(long[] shape, double eps, memory.format_tag tag, boolean inputInLayout, boolean fusedRelu) {
+        private Plan(long[] shape, double eps, memory.format_tag tag, boolean inputInLayout, boolean fusedRelu,
+                     memory.format_tag outputLayout) {
             channels = (int) shape[1];
             count = shape[0] * shape[2] * shape[3];
             layout = tag.name();
@@ -405,8 +437,13 @@ public final class SyncBatchNorm implements BatchNormalizationHelper {
             // The input and its gradient: NCHW arrays reordered to and from the inner layout, or arrays in it.
             memory.desc outside = inputInLayout ? inner : data;
             x = new Arg(outside, inner, true, 0);
-            y = new Arg(data, inner, false, 1);
-            dy = new Arg(data, inner, true, 2);
+            // The output and its gradient: NCHW, or a trunk's blocked layout (see BlockedTrunk).
+            memory.desc held = outputLayout == null ? data : own(desc(shape, outputLayout));
+            if (held.get_size() != data.get_size()) {
+                throw new IllegalArgumentException("channels " + channels + " cannot hold " + outputLayout);
+            }
+            y = new Arg(held, inner, false, 1);
+            dy = new Arg(held, inner, true, 2);
             dxInner = new Arg(outside, inner, false, 3);
             xPlain = new Arg(outside, outside, true, 0);
             dxPlain = new Arg(outside, outside, false, 0);
@@ -669,6 +706,7 @@ public final class SyncBatchNorm implements BatchNormalizationHelper {
                     BatchNormalizationHelper original = (BatchNormalizationHelper) HELPERS.get(layer);
                     SyncBatchNorm synced = new SyncBatchNorm(original, exchange, k);
                     synced.relu = FusedRelu.of(replicas.get(k), layer);
+                    synced.trunk = BlockedTrunk.madeBy(replicas.get(k), layer);
                     HELPERS.set(layer, synced);
                     group.helpers.add(synced);
                     group.restore.add(() -> HELPERS.set(layer, original));

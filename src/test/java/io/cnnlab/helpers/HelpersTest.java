@@ -40,6 +40,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -337,6 +338,69 @@ class HelpersTest {
         assertEquals(separate.score(), fused.score(), 0.0);
         INDArray x = batch(100).getFeatures();
         assertArrayEquals(separate.outputSingle(x).data().asFloat(), fused.outputSingle(x).data().asFloat());
+    }
+
+    /**
+     * The residual trunk held blocked ({@link BlockedTrunk}) against reorders around every plan: the same
+     * parameters bit for bit after three data-parallel steps, with every convolution of every block reading its
+     * input blocked in every step; and DL4J's own passes afterwards (evaluation through {@code output}) in NCHW.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"resdeep:10", "bottleneck:10", "net:1", "skip:1"})
+    void blockedTrunkTrainsExactlyAsWithReorders(String archAndReaders) {
+        String arch = archAndReaders.split(":")[0];
+        int readers = Integer.parseInt(archAndReaders.split(":")[1]);
+        ComputationGraph init = Architectures.get(arch).create().seed(6).updater(new Sgd(0.05)).init();
+        DataSet batch = batch(64);
+        boolean was = Helpers.blockedTrunk(false); // the replicas too
+        ComputationGraph reordered = Helpers.accelerate(init.clone(), true);
+        try (DataParallel dp = new DataParallel(reordered, 2)) {
+            for (int step = 0; step < 3; step++) {
+                dp.fit(batch, 9 + step);
+            }
+        } finally {
+            Helpers.blockedTrunk(was);
+        }
+        ComputationGraph blocked = Helpers.accelerate(init.clone(), true);
+        OneDnnSubsamplingLayer start = assertInstanceOf(OneDnnSubsamplingLayer.class, blocked.getLayer("conv1_pool"));
+        assertNotNull(start.trunk(), arch + ": a trunk starts at conv1_pool");
+        List<String> reading = new ArrayList<>();
+        try (DataParallel dp = new DataParallel(blocked, 2)) {
+            for (int step = 0; step < 3; step++) {
+                dp.fit(batch, 9 + step);
+                for (Layer l : blocked.getLayers()) { // the calling thread's slice: blocked is worker 0's replica
+                    if (l instanceof OneDnnConvolutionLayer c && c.trunkLast()) {
+                        reading.add(step + ":" + l.conf().getLayer().getLayerName());
+                    }
+                }
+            }
+        }
+        assertEquals(3 * readers, reading.size(), arch + ": each convolution reading the trunk read it blocked in every "
+                + "step: " + reading);
+        assertNotEquals(0.0, Transforms.abs(init.params().sub(blocked.params())).maxNumber().doubleValue());
+        assertArrayEquals(reordered.params().data().asFloat(), blocked.params().data().asFloat(), arch + ": bit for bit");
+        assertEquals(reordered.score(), blocked.score(), 0.0);
+        INDArray x = batch(100).getFeatures();
+        assertArrayEquals(reordered.outputSingle(x).data().asFloat(), blocked.outputSingle(x).data().asFloat());
+        assertArrayEquals(reordered.outputSingle(x).data().asFloat(), Helpers.outputOnly(blocked, x).data().asFloat());
+    }
+
+    @Test
+    void anArrayMadeOutsideTheTrunkFailsInside() {
+        ComputationGraph g = Helpers.accelerate(Architectures.get("resdeep").create().seed(4).init(), true);
+        BlockedTrunk trunk = assertInstanceOf(OneDnnSubsamplingLayer.class, g.getLayer("conv1_pool")).trunk();
+        assertNotNull(trunk, "resdeep has a trunk");
+        INDArray made = trunk.mark(Nd4j.rand(DataType.FLOAT, 2, 32, 16, 16));
+        trunk.check(made, "a test");
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> trunk.check(made.dup(), "res1_add"));
+        assertTrue(e.getMessage().contains("conv1_pool") && e.getMessage().contains("res1_add"), e.getMessage());
+        assertNull(trunk.layout(), "no pass is open outside a split step");
+        for (String notInside : List.of("dropout")) { // dropout layers read its pooling outputs
+            ComputationGraph other = Helpers.accelerate(Architectures.get(notInside).create().seed(4).init(), true);
+            for (Layer l : other.getLayers()) {
+                assertFalse(l instanceof OneDnnSubsamplingLayer p && p.trunk() != null, notInside + ": no trunk");
+            }
+        }
     }
 
     @Test
