@@ -25,21 +25,22 @@ import java.util.Set;
  * (ReLU, the residual adds, DL4J's sums of the gradients where the branches meet), and an elementwise op does
  * not care about the order of the elements. So the arrays DL4J holds as NCHW can hold the blocked layout the
  * convolutions work in ({@code nChw16c} on AVX-512, {@code nChw8c} under the AVX2 cap; the same size where the
- * channels are a multiple of the block), and the reorders to and from NCHW around every plan go: in
- * {@code resdeep} four passes over each block's array a step, forward and back. PyTorch's {@code to_mkldnn}
+ * channels are a multiple of the block), and the reorders to and from NCHW around every plan go, forward and
+ * back, save at the trunk's two ends. PyTorch's {@code to_mkldnn}
  * tensors hold a network's activations the same way. Reorders copy exactly, so the step computes the same
  * numbers bit for bit.
  *
  * <p>What keeps it safe. {@link #link} finds the trunk in the graph: the arrays made by a pooling layer, a
  * batch-norm layer, a lean ReLU layer or a lean add whose readers are all cnnlab convolutions (without dropout),
- * lean ReLU layers, lean adds or pooling layers, with the elementwise ops' inputs and outputs all inside, and
- * every array's channels a multiple of 16; one pooling layer starts it. The trunk is blocked only in a pass that
+ * lean ReLU layers, lean adds or pooling layers, with the elementwise ops' inputs and outputs all inside, all of
+ * it downstream of the one pooling layer that starts it. The trunk is blocked only in a pass that
  * the starting pooling layer opens ({@link #open}): a training pass on a split step's worker thread with
  * synchronised batch norms, no listener that reads activations, and the pooling layer's own input handed over
- * blocked by the convolution before it; every other pass (evaluation, DL4J's {@code output} and
- * {@code feedForward}, one worker) stays NCHW. In an open pass every array that enters the trunk is marked by its
- * maker and checked by every reader ({@link #mark}, {@link #check}): an unmarked array inside, which would be
- * NCHW data read as blocked or the reverse, is an error, never a silent misreading.
+ * blocked by the convolution before it, and every array's channels a multiple of that layout's block; every
+ * other pass (evaluation, DL4J's {@code output} and {@code feedForward}, one worker) stays NCHW. In an open pass
+ * every array made inside the trunk is marked by its maker and checked by every reader ({@link #mark},
+ * {@link #check}): an unmarked array inside, NCHW data that would be read as blocked, is an error, never a
+ * silent misreading.
  */
 final class BlockedTrunk {
     private static final LayerHelpers BATCH_NORM_HELPERS = new LayerHelpers(BatchNormalization.class);
@@ -121,8 +122,8 @@ final class BlockedTrunk {
             }
         }
         close(graph, inside, inputsOf, readersOf);
-        List<String> starts = inside.stream().filter(n -> graph.getVertex(n).getLayer() instanceof OneDnnSubsamplingLayer)
-                .toList();
+        List<String> starts = inside.stream()
+                .filter(n -> graph.getVertex(n).getLayer() instanceof OneDnnSubsamplingLayer).toList();
         if (starts.size() != 1) {
             return;
         }

@@ -66,7 +66,7 @@ final class FusedRelu {
     /**
      * Whether {@code a} is the array handed over last on this thread; taking it ends the hand-over. A pending
      * hand-over and another array is an error: relu(z) (or the unmasked gradient) would be read as something
-     * else. {@code at}: the receiving layer, for the message.
+     * else. {@code at}: the receiving layer's name, for the message.
      */
     boolean take(INDArray a, String at) {
         if (thread != Thread.currentThread()) {
@@ -76,8 +76,8 @@ final class FusedRelu {
         clear();
         if (!same) {
             throw new IllegalStateException("fused ReLU between '" + batchNorm.conf().getLayer().getLayerName()
-                    + "' and '" + relu.conf().getLayer().getLayerName() + "' broken: " + at
-                    + " received another array than the one handed over");
+                    + "' and '" + relu.conf().getLayer().getLayerName() + "' broken: '" + at
+                    + "' received another array than the one handed over");
         }
         return true;
     }

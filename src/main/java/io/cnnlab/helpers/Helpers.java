@@ -61,7 +61,10 @@ public final class Helpers {
      * <li>activation layers with those activations replaced by {@link LeanActivationLayer}, and adds of two
      * arrays by {@link LeanAddVertex}: DL4J's ops without DL4J's copies around them;</li>
      * <li>a lean ReLU layer whose one input is a batch-norm layer (synchronised, in a data-parallel step) computed
-     * inside that batch norm's passes ({@link FusedRelu}).</li>
+     * inside that batch norm's passes ({@link FusedRelu});</li>
+     * <li>the arrays between two max-pooling layers that only these plans and elementwise ops make and read (a
+     * residual trunk) held in oneDNN's blocked layout in training steps ({@link BlockedTrunk}): no reorders
+     * inside it.</li>
      * </ul>
      * {@code cpu}: whether ND4J runs on the CPU backend (the oneDNN helpers and FastReLU are CPU-only).
      * Idempotent; returns {@code graph}.

@@ -41,7 +41,7 @@ final class LeanActivationLayer extends ActivationLayer {
             return super.activate(false, mgr);
         }
         assertInputSet(false);
-        fusedLast = fused != null && fused.take(input, "'" + layerConf().getLayerName() + "'");
+        fusedLast = fused != null && fused.take(input, layerConf().getLayerName());
         fusedPending = fusedLast;
         trunkPending = trunk != null && trunk.layout() != null;
         if (trunkPending) {

@@ -258,8 +258,9 @@ final class OneDnnConvolutionHelper extends OneDnnHelper<ConvolutionHelper, OneD
      */
     private Plan plan(INDArray input, INDArray weights, int[] strides, int[] pad, int[] dilation,
                       ConvolutionMode convolutionMode, Fused fused, boolean handoff, memory.format_tag inputLayout) {
-        return plans.get(OneDnnPlan.Cache.key(input.shape(), (fused == null ? 0 : 1 + fused.ordinal()) + (handoff ? 8 : 0),
-                        inputLayout == null ? 0 : 1 + inputLayout.ordinal()),
+        long variant = (fused == null ? 0 : 1 + fused.ordinal()) + (handoff ? 8 : 0);
+        long in = inputLayout == null ? 0 : 1 + inputLayout.ordinal();
+        return plans.get(OneDnnPlan.Cache.key(input.shape(), variant, in),
                 () -> Plan.of(input.shape(), weights.shape(), bias, strides, pad, dilation, convolutionMode, inputGradient,
                         fused, handoff, inputLayout));
     }
@@ -296,7 +297,8 @@ final class OneDnnConvolutionHelper extends OneDnnHelper<ConvolutionHelper, OneD
         }
 
         private Plan(long[] in, long[] w, long[] out, boolean bias, int[] strides, int[] pad, long[] padR,
-                     int[] dilation, boolean inputGradient, Fused fused, boolean handoff, memory.format_tag inputLayout) {
+                     int[] dilation, boolean inputGradient, Fused fused, boolean handoff,
+                     memory.format_tag inputLayout) {
             outShape = out;
             long[] st = {strides[0], strides[1]};
             long[] padL = {pad[0], pad[1]};

@@ -23,7 +23,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * between its forward and backward pass); any other call takes DL4J's path. Same configuration and
  * parameters; it exists only in live graphs, put there by {@link Helpers#accelerate}, never in a saved model.
  * Where the one layer reading its output takes oneDNN's blocked layout, training passes hand the output over in
- * that layout ({@link BlockedHandoff}).
+ * that layout ({@link BlockedHandoff}); inside a {@link BlockedTrunk} they read the input, and write its gradient,
+ * in the trunk's layout.
  */
 final class OneDnnConvolutionLayer extends ConvolutionLayer {
     private final OneDnnConvolutionHelper.Fused activation;

@@ -116,7 +116,7 @@ final class OneDnnPoolingHelper extends OneDnnHelper<SubsamplingHelper, OneDnnPo
                 () -> Plan.blocked(shape, tag, kernel, strides, pad, mode, outputInLayout));
     }
 
-    /** The forward pass of an input in {@code plan}'s blocked layout; the output is NCHW unless the plan holds it blocked. */
+    /** The forward pass of an input in {@code plan}'s blocked layout; the output NCHW, or blocked where the plan says. */
     INDArray forwardBlocked(Plan plan, INDArray input, boolean training, LayerWorkspaceMgr mgr) {
         INDArray output = mgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT, plan.outShape, 'c');
         plan.forward(input, input, output, training);
@@ -182,8 +182,8 @@ final class OneDnnPoolingHelper extends OneDnnHelper<SubsamplingHelper, OneDnnPo
          * A plan whose input and input gradient (and where {@code outputInLayout} its output and output gradient) are
          * held in {@code tag} (no reorder), or null without a JIT kernel.
          */
-        static Plan blocked(long[] in, memory.format_tag tag, int[] kernel, int[] strides, int[] pad, ConvolutionMode mode,
-                            boolean outputInLayout) {
+        static Plan blocked(long[] in, memory.format_tag tag, int[] kernel, int[] strides, int[] pad,
+                            ConvolutionMode mode, boolean outputInLayout) {
             long[] k = {kernel[0], kernel[1]};
             long[][] geometry = outputAndRightPadding(in, k, strides, pad, new int[] {1, 1}, mode);
             if (geometry == null) {

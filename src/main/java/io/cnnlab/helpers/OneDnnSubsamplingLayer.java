@@ -18,7 +18,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * implementation keeps plain NCHW and so falls back to oneDNN's reference kernel on AVX2 CPUs, while the
  * backward pass already asks the helper ({@link OneDnnPoolingHelper}, which picks a layout with a JIT
  * kernel). Where the convolution before it hands its output over in a blocked layout ({@link BlockedHandoff}),
- * it pools that layout directly and hands the input gradient back in it. Same configuration, same arithmetic
+ * it pools that layout directly and hands the input gradient back in it; where it starts or ends a
+ * {@link BlockedTrunk}, its output, or input, stays in that layout too. Same configuration, same arithmetic
  * (max pooling is exact); it exists only in live graphs, put there by {@link Helpers#accelerate}, never in a
  * saved model.
  */

@@ -258,7 +258,7 @@ public final class SyncBatchNorm implements BatchNormalizationHelper {
             if (layout != null && blockedX != x) {
                 throw new IllegalStateException("backward pass of another input than the blocked forward pass's");
             }
-            if (fusedRelu && !relu.take(dy, "the batch norm's backward pass")) {
+            if (fusedRelu && !relu.take(dy, exchange.layer)) {
                 throw new IllegalStateException("the ReLU computed in the forward pass had no gradient handed back");
             }
             if (outputLayout != null) {
@@ -498,8 +498,8 @@ public final class SyncBatchNorm implements BatchNormalizationHelper {
             Arg varArg = fixed(perChannel, batchVar);
             Arg gammaArg = fixed(perChannel, gamma);
             Arg betaArg = fixed(perChannel, beta);
-            Map<Integer, Arg> normaliseArgs = new HashMap<>(Map.of(DNNL_ARG_SRC, x, DNNL_ARG_DST, y, DNNL_ARG_MEAN, meanArg,
-                    DNNL_ARG_VARIANCE, varArg, DNNL_ARG_SCALE, gammaArg, DNNL_ARG_SHIFT, betaArg));
+            Map<Integer, Arg> normaliseArgs = new HashMap<>(Map.of(DNNL_ARG_SRC, x, DNNL_ARG_DST, y, DNNL_ARG_MEAN,
+                    meanArg, DNNL_ARG_VARIANCE, varArg, DNNL_ARG_SCALE, gammaArg, DNNL_ARG_SHIFT, betaArg));
             Map<Integer, Arg> backwardArgs = new HashMap<>(Map.of(DNNL_ARG_SRC, x, DNNL_ARG_DIFF_DST, dy, DNNL_ARG_MEAN,
                     meanArg, DNNL_ARG_VARIANCE, varArg, DNNL_ARG_SCALE, gammaArg, DNNL_ARG_SHIFT, betaArg,
                     DNNL_ARG_DIFF_SRC, dxInner, DNNL_ARG_DIFF_SCALE, fixed(perChannel, diffGamma), DNNL_ARG_DIFF_SHIFT,

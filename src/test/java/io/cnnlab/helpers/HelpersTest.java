@@ -375,8 +375,8 @@ class HelpersTest {
                 }
             }
         }
-        assertEquals(3 * readers, reading.size(), arch + ": each convolution reading the trunk read it blocked in every "
-                + "step: " + reading);
+        assertEquals(3 * readers, reading.size(), arch + ": each convolution reading the trunk read it blocked in "
+                + "every step: " + reading);
         assertNotEquals(0.0, Transforms.abs(init.params().sub(blocked.params())).maxNumber().doubleValue());
         assertArrayEquals(reordered.params().data().asFloat(), blocked.params().data().asFloat(), arch + ": bit for bit");
         assertEquals(reordered.score(), blocked.score(), 0.0);
@@ -415,7 +415,7 @@ class HelpersTest {
         assertFalse(link.take(handed, "a test"), "taking ends the hand-over");
         link.give(handed);
         IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> link.take(handed.dup(), "'res1_conv_act'"));
+                () -> link.take(handed.dup(), "res1_conv_act"));
         assertTrue(e.getMessage().contains("res1_conv_bn") && e.getMessage().contains("res1_conv_act"), e.getMessage());
         assertSame(relu, g.getLayer("res1_conv_act"));
     }
